@@ -1,0 +1,178 @@
+/**
+ * JSON schemas (TypeBox) of every v1 event payload and of the desired-state record.
+ * fastify routes, the audit validator and the publishers all share these.
+ */
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+
+// TypeBox validates no formats by itself; fastify's ajv knows date-time, so teach TypeBox the same.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (value) => RFC3339.test(value) && !Number.isNaN(Date.parse(value)));
+
+const DnsLabel = Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 });
+const Sha = Type.String({ pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$' });
+const ContentHash = Type.String({ pattern: '^sha256:[0-9a-f]{64}$' });
+const Timestamp = Type.String({ format: 'date-time', minLength: 20 });
+
+export const PersonSchema = Type.Object({ name: Type.String(), email: Type.String() });
+export type Person = Static<typeof PersonSchema>;
+
+export const CommitSchema = Type.Object({
+  sha: Sha,
+  author: PersonSchema,
+  committer: PersonSchema,
+  message: Type.String({ maxLength: 65536 }),
+  time: Timestamp,
+});
+export type Commit = Static<typeof CommitSchema>;
+
+export const ObjectRefSchema = Type.Object({
+  apiVersion: Type.String({ minLength: 1 }),
+  kind: Type.String({ minLength: 1 }),
+  namespace: Type.Optional(Type.String()),
+  name: Type.String({ minLength: 1 }),
+});
+export type ObjectRef = Static<typeof ObjectRefSchema>;
+
+export const HealthSchema = Type.Union([
+  Type.Literal('Healthy'),
+  Type.Literal('Progressing'),
+  Type.Literal('Degraded'),
+  Type.Literal('Missing'),
+  Type.Literal('Unknown'),
+]);
+
+const VersionedHash = Type.Object({ version: Type.String(), hash: ContentHash });
+
+// Repo-watcher → audit.
+export const DesiredChangedSchema = Type.Object({
+  repo: DnsLabel,
+  cluster: DnsLabel,
+  component: DnsLabel,
+  stage: DnsLabel,
+  apps: Type.Array(DnsLabel),
+  commit: CommitSchema,
+  previous: Type.Union([VersionedHash, Type.Null()]),
+  version: Type.String(),
+  hash: ContentHash,
+  objectCount: Type.Integer({ minimum: 0 }),
+});
+export const DesiredRemovedSchema = Type.Object({
+  repo: DnsLabel,
+  cluster: DnsLabel,
+  component: DnsLabel,
+  commit: CommitSchema,
+  previous: VersionedHash,
+});
+export const RenderFailedSchema = Type.Object({
+  repo: DnsLabel,
+  commit: CommitSchema,
+  cluster: Type.Optional(DnsLabel),
+  component: Type.Optional(DnsLabel),
+  file: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Integer({ minimum: 1 })),
+  reason: Type.String({ minLength: 1 }),
+});
+export const RepoRewrittenSchema = Type.Object({
+  repo: DnsLabel,
+  branch: Type.String(),
+  fromSha: Sha,
+  toSha: Sha,
+  commit: CommitSchema,
+  reason: Type.String(),
+});
+
+// Agent → audit.
+const AgentBase = { cluster: DnsLabel, component: DnsLabel, version: Type.String(), hash: ContentHash };
+export const AppliedSchema = Type.Object({
+  ...AgentBase,
+  commitSha: Type.Optional(Sha),
+  objects: Type.Object({
+    applied: Type.Integer({ minimum: 0 }),
+    unchanged: Type.Integer({ minimum: 0 }),
+    pruned: Type.Integer({ minimum: 0 }),
+  }),
+  durationMs: Type.Number({ minimum: 0 }),
+});
+export const ApplyFailedSchema = Type.Object({
+  ...AgentBase,
+  object: Type.Optional(ObjectRefSchema),
+  status: Type.Optional(Type.Integer()),
+  reason: Type.String({ minLength: 1 }),
+  isTerminal: Type.Boolean(),
+  attempt: Type.Integer({ minimum: 1 }),
+});
+export const DriftDetectedSchema = Type.Object({
+  ...AgentBase,
+  object: ObjectRefSchema,
+  fields: Type.Array(Type.String()),
+  manager: Type.String(),
+  isCorrectionEnabled: Type.Boolean(),
+});
+export const DriftCorrectedSchema = Type.Object({
+  ...AgentBase,
+  object: ObjectRefSchema,
+  fields: Type.Array(Type.String()),
+});
+export const HealthChangedSchema = Type.Object({
+  ...AgentBase,
+  from: Type.Union([HealthSchema, Type.Null()]),
+  to: HealthSchema,
+  message: Type.Optional(Type.String()),
+});
+export const PruneBlockedSchema = Type.Object({
+  ...AgentBase,
+  wouldDelete: Type.Array(ObjectRefSchema),
+  totalObjects: Type.Integer({ minimum: 0 }),
+  reason: Type.String({ minLength: 1 }),
+});
+
+// Cluster lifecycle.
+export const ClusterRegisteredSchema = Type.Object({
+  cluster: DnsLabel,
+  stage: DnsLabel,
+  labels: Type.Record(Type.String(), Type.String()),
+  actor: Type.String(),
+});
+export const ClusterRevokedSchema = Type.Object({ cluster: DnsLabel, actor: Type.String(), reason: Type.Optional(Type.String()) });
+export const HeartbeatSchema = Type.Object({
+  cluster: DnsLabel,
+  agentVersion: Type.String(),
+  components: Type.Integer({ minimum: 0 }),
+  uptimeMs: Type.Integer({ minimum: 0 }),
+});
+
+// Promotions.
+const PromotionBase = {
+  promotionId: Type.String({ minLength: 1 }),
+  toStage: DnsLabel,
+  components: Type.Array(Type.Object({ component: DnsLabel, version: Type.String() }), { minItems: 1 }),
+  actor: Type.String(),
+};
+export const PromotionRequestedSchema = Type.Object({ ...PromotionBase, reason: Type.Optional(Type.String()) });
+export const PromotionApprovedSchema = Type.Object({ ...PromotionBase, approver: Type.String() });
+export const PromotionCommittedSchema = Type.Object({ ...PromotionBase, commitSha: Sha });
+export const PromotionRejectedSchema = Type.Object({ ...PromotionBase, reason: Type.String({ minLength: 1 }) });
+
+/** The desired state of one component on one cluster: the value under `desired/<cluster>.<component>`. */
+export const DesiredStateSchema = Type.Object({
+  repo: DnsLabel,
+  cluster: DnsLabel,
+  component: DnsLabel,
+  stage: DnsLabel,
+  apps: Type.Array(DnsLabel),
+  version: Type.String(),
+  hash: ContentHash,
+  commit: CommitSchema,
+  /** Manifests inline, or the object-store name holding them when too large to inline. */
+  manifests: Type.Union([
+    Type.Object({ inline: Type.Array(Type.Record(Type.String(), Type.Unknown())) }),
+    Type.Object({ objectStore: Type.String(), name: ContentHash, objectCount: Type.Integer({ minimum: 0 }) }),
+  ]),
+  options: Type.Object({
+    isDriftCorrectionEnabled: Type.Boolean({ default: true }),
+    /** Share of a component's objects one change may delete before the prune brake stops it (0..1). */
+    maxPruneShare: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+    isNamespacePruneAllowed: Type.Boolean({ default: false }),
+  }),
+});
+export type DesiredState = Static<typeof DesiredStateSchema>;
