@@ -1,1 +1,11 @@
-export {};
+export * from './connect.js';
+export * from './names.js';
+export * from './provision.js';
+export * from './publish.js';
+export * from './decode.js';
+export * from './outcome.js';
+export * from './consumer.js';
+export * from './consume.js';
+export * from './consume-batches.js';
+export * from './errors.js';
+export { backoffDelayMs } from './backoff.js';

@@ -1,0 +1,88 @@
+/**
+ * The batch consume loop for high-throughput sinks (the audit writer): pulls up to `maxBatch`
+ * messages or whatever arrived within `maxWaitMs`, hands them over together, and acks only
+ * after the handler returned (e.g. after its database transaction committed). One batch at a
+ * time; a thrown error naks the whole batch with backoff.
+ */
+import { InvalidInputError, isRetryable } from '@driftless/contracts';
+import { withSpan, type Logger } from '@driftless/telemetry';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import { backoffDelayMs, sleep } from './backoff.js';
+import { pull } from './consume.js';
+import { applyOutcome, checkOutcome, openDurable, retryDelayMs, type DurableOptions } from './consumer.js';
+import { Outcome } from './outcome.js';
+
+export interface BatchContext {
+  signal: AbortSignal;
+  /** Resets the ack timer of every message in the batch. */
+  working(): void;
+  log: Logger;
+}
+
+export interface ConsumeBatchesOptions extends DurableOptions {
+  /** Most messages handed over at once. */
+  maxBatch: number;
+  /** How long to wait for a batch to fill (at least 1 s; nats.js refuses shorter pulls). */
+  maxWaitMs: number;
+  /** Returns one outcome per message, in order; throwing naks them all. */
+  handleBatch(msgs: readonly JsMsg[], ctx: BatchContext): Promise<readonly Outcome[]> | readonly Outcome[];
+}
+
+const tracer = trace.getTracer('@driftless/nats');
+
+/** Consumes in batches until `signal` aborts; resolves once the batch in hand is settled. */
+export async function consumeBatches(options: ConsumeBatchesOptions): Promise<void> {
+  const { maxBatch, signal } = options;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+    throw new InvalidInputError(`consumeBatches maxBatch must be a whole number of at least 1, got ${maxBatch}`);
+  }
+  const log = options.log.child({ stream: options.stream, durable: options.durable });
+  let consumer: Consumer | undefined;
+  let failures = 0;
+
+  while (!signal.aborted) {
+    const batch: JsMsg[] = [];
+    try {
+      consumer ??= await openDurable(options);
+      await pull(consumer, maxBatch, options.maxWaitMs, signal, (msg) => batch.push(msg));
+      failures = 0;
+    } catch (err) {
+      // Bad credentials, a missing stream or a bad name will not fix themselves: fail loudly.
+      if (!isRetryable(err) && batch.length === 0) throw err;
+      if (!signal.aborted) {
+        failures++;
+        consumer = undefined;
+        const delayMs = backoffDelayMs(failures, { initialDelayMs: 250, maxDelayMs: 10_000 });
+        log.warn({ reason: (err as Error).message, failures, delayMs, received: batch.length }, 'pulling a batch failed, retrying');
+        // Messages that did arrive are still handled below; the pause comes after them.
+        if (batch.length === 0) await sleep(delayMs, signal);
+      }
+    }
+    if (batch.length > 0) await handleBatch(batch, options, log);
+  }
+  log.info('batch consumer stopped');
+}
+
+async function handleBatch(batch: JsMsg[], options: ConsumeBatchesOptions, log: Logger): Promise<void> {
+  let outcomes: Outcome[];
+  try {
+    outcomes = await withSpan(
+      tracer,
+      `process batch ${options.stream}`,
+      { 'messaging.system': 'nats', 'messaging.batch.message_count': batch.length, 'messaging.consumer.group.name': options.durable },
+      async () => {
+        const result = await options.handleBatch(batch, { signal: options.signal, working: () => batch.forEach((m) => m.working()), log });
+        if (!Array.isArray(result) || result.length !== batch.length) {
+          throw new TypeError(`handleBatch returned ${Array.isArray(result) ? result.length : typeof result} outcomes for ${batch.length} messages`);
+        }
+        return result.map(checkOutcome);
+      },
+      ROOT_CONTEXT,
+    );
+  } catch (err) {
+    outcomes = batch.map((msg) => Outcome.nak(retryDelayMs(msg.info.deliveryCount, options)));
+    log.warn({ reason: (err as Error).message, size: batch.length, firstSeq: batch[0]?.seq }, 'batch handler failed, retrying the batch later');
+  }
+  batch.forEach((msg, i) => applyOutcome(msg, outcomes[i] ?? Outcome.nak(), log));
+}
