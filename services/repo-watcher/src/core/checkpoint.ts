@@ -1,0 +1,23 @@
+/**
+ * What a watcher has published for one repository: the last processed commit and, per
+ * `<cluster>.<component>`, the version and content hash now in the `desired` bucket. Saved after
+ * every commit so a restart compares against it instead of re-publishing everything.
+ */
+
+export interface PublishedEntry {
+  version: string;
+  hash: string;
+}
+
+export interface Checkpoint {
+  repo: string;
+  branch: string;
+  commitSha: string;
+  /** Keyed by the `desired` KV key, `<cluster>.<component>`. */
+  entries: Readonly<Record<string, PublishedEntry>>;
+}
+
+/** An empty history: the first commit publishes everything it renders. */
+export function emptyEntries(): Readonly<Record<string, PublishedEntry>> {
+  return {};
+}

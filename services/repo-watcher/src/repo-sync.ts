@@ -1,0 +1,240 @@
+/**
+ * Brings one repository's published desired state up to its branch head: fetch, detect rewinds
+ * and force-pushes, then for every new commit (oldest first, so each change is attributed to the
+ * commit that made it) render, plan against what was last published, publish, and checkpoint.
+ */
+import type { Commit } from '@driftless/contracts';
+import type { ReadLimits } from '@driftless/git';
+import { currentTraceParent, withSpan, type Logger } from '@driftless/telemetry';
+import type { Tracer } from '@opentelemetry/api';
+import { emptyEntries, type Checkpoint } from './core/checkpoint.js';
+import { desiredChangedEvent, desiredRemovedEvent, renderFailedEvent, repoRewrittenEvent, type EventContext, type Rewrite } from './core/events.js';
+import { BranchMove, classifyMove, isRewrite, rewriteReason } from './core/history.js';
+import { planPublish, type DesiredPut, type PublishPlan } from './core/plan.js';
+import { forEachBounded } from './core/pool.js';
+import type { LeaseKeeper } from './lease.js';
+import type { WatcherMetrics } from './metrics.js';
+import type { CheckpointStore, DesiredRecord, DesiredStore, EventSink, GitSource, Renderer } from './ports.js';
+
+export interface RepoSyncDeps {
+  repo: string;
+  branch: string;
+  git: GitSource;
+  renderer: Renderer;
+  store: DesiredStore;
+  events: EventSink;
+  checkpoints: CheckpointStore;
+  lease: LeaseKeeper;
+  log: Logger;
+  tracer: Tracer;
+  metrics: WatcherMetrics;
+  fetchTimeoutMs: number;
+  readLimits: ReadLimits;
+  /** At most this many commits are processed one by one per sync; older ones are folded into the oldest processed. */
+  maxCommitsPerSync: number;
+  publishConcurrency: number;
+}
+
+export type SyncOutcome =
+  | { kind: 'not-leader' }
+  | { kind: 'branch-missing' }
+  | { kind: 'unchanged'; commitSha: string }
+  | { kind: 'published'; commits: CommitOutcome[]; move: BranchMove };
+
+export interface CommitOutcome {
+  sha: string;
+  puts: number;
+  removals: number;
+  failures: number;
+}
+
+export interface RepoStatus {
+  repo: string;
+  branch: string;
+  isLeaseHeld: boolean;
+  /** Whether a sync has completed since start (readiness). */
+  hasSynced: boolean;
+  lastCommitSha: string | undefined;
+  lastError: string | undefined;
+  lastSyncAt: string | undefined;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name: string = 'LeaseLostError';
+}
+
+export class RepoSync {
+  /** undefined until loaded; reloaded whenever the lease is (re)gained, since another watcher may have moved it. */
+  private checkpoint: Checkpoint | null | undefined;
+  private hasSynced = false;
+  private lastError: string | undefined;
+  private lastSyncAt: string | undefined;
+
+  constructor(private readonly deps: RepoSyncDeps) {}
+
+  get repo(): string {
+    return this.deps.repo;
+  }
+
+  status(): RepoStatus {
+    return {
+      repo: this.deps.repo,
+      branch: this.deps.branch,
+      isLeaseHeld: this.deps.lease.isHeld(),
+      hasSynced: this.hasSynced,
+      lastCommitSha: this.checkpoint?.commitSha,
+      lastError: this.lastError,
+      lastSyncAt: this.lastSyncAt,
+    };
+  }
+
+  /** Forgets the in-memory checkpoint so the next sync reads it from the store. */
+  invalidate(): void {
+    this.checkpoint = undefined;
+  }
+
+  async sync(): Promise<SyncOutcome> {
+    const { repo, log, metrics } = this.deps;
+    try {
+      const outcome = await this.syncOnce();
+      this.lastError = undefined;
+      this.hasSynced = true;
+      metrics.syncs.add(1, { repo, outcome: outcome.kind });
+      return outcome;
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      metrics.syncs.add(1, { repo, outcome: 'error' });
+      log.error({ err, repo }, 'sync failed');
+      throw err;
+    } finally {
+      this.lastSyncAt = new Date().toISOString();
+    }
+  }
+
+  private async syncOnce(): Promise<SyncOutcome> {
+    const { repo, branch, git, lease, tracer, metrics } = this.deps;
+    const { isHeld, isNewlyAcquired } = await lease.renew();
+    if (!isHeld) return { kind: 'not-leader' };
+    if (isNewlyAcquired) this.invalidate();
+
+    // Fetch.
+    await withSpan(tracer, 'repo-watcher.fetch', { 'driftless.repo': repo }, async () => {
+      const startedMs = performance.now();
+      await git.fetch({ timeoutMs: this.deps.fetchTimeoutMs });
+      metrics.fetchMs.record(performance.now() - startedMs, { repo });
+    });
+    const headSha = await git.resolveBranch(branch);
+    if (headSha === undefined) {
+      this.deps.log.warn({ repo, branch }, 'branch not found in repository');
+      return { kind: 'branch-missing' };
+    }
+
+    const checkpoint = await this.currentCheckpoint();
+    const previousSha = checkpoint?.commitSha;
+    const hasPrevious = previousSha !== undefined && (await git.hasCommit(previousSha));
+    const move = classifyMove({
+      previousSha,
+      headSha,
+      hasPrevious,
+      isPreviousAncestorOfHead: hasPrevious && (await git.isAncestor(previousSha, headSha)),
+      isHeadAncestorOfPrevious: hasPrevious && (await git.isAncestor(headSha, previousSha)),
+    });
+    if (move === BranchMove.unchanged) return { kind: 'unchanged', commitSha: headSha };
+
+    const commits = move === BranchMove.fastForward ? await git.commitsBetween(previousSha!, headSha, this.deps.maxCommitsPerSync) : [headSha];
+    const rewrite: Rewrite | undefined = isRewrite(move) ? { branch, fromSha: previousSha!, reason: rewriteReason(move, branch) } : undefined;
+    const outcomes: CommitOutcome[] = [];
+    let parentSha = move === BranchMove.fastForward ? previousSha : undefined;
+    for (const [index, sha] of commits.entries()) {
+      outcomes.push(await this.processCommit(sha, parentSha, index === 0 ? rewrite : undefined));
+      parentSha = sha;
+    }
+    return { kind: 'published', commits: outcomes, move };
+  }
+
+  private async currentCheckpoint(): Promise<Checkpoint | null> {
+    if (this.checkpoint === undefined) {
+      const loaded = await this.deps.checkpoints.load(this.deps.repo);
+      // A checkpoint of another branch says nothing about this one.
+      this.checkpoint = loaded && loaded.branch === this.deps.branch ? loaded : null;
+    }
+    return this.checkpoint;
+  }
+
+  private async processCommit(sha: string, parentSha: string | undefined, rewrite: Rewrite | undefined): Promise<CommitOutcome> {
+    const { repo, branch, git, renderer, tracer, metrics, log } = this.deps;
+    return withSpan(tracer, 'repo-watcher.commit', { 'driftless.repo': repo, 'driftless.commit': sha }, async () => {
+      const commit = await git.readCommit(sha);
+      const previous = (await this.currentCheckpoint())?.entries ?? emptyEntries();
+
+      // Render every (cluster, component) and decide what changed.
+      const render = await withSpan(tracer, 'repo-watcher.render', { 'driftless.repo': repo, 'driftless.commit': sha }, async (span) => {
+        const startedMs = performance.now();
+        // Knowing what changed since the last rendered commit lets the renderer skip unaffected pairs.
+        const change = parentSha === undefined ? undefined : { previousSha: parentSha, changedPaths: await git.changedPaths(parentSha, sha) };
+        const result = await renderer.render(sha, await git.reader(sha, this.deps.readLimits), change);
+        metrics.renderMs.record(performance.now() - startedMs, { repo });
+        span.setAttributes({ 'driftless.pairs': result.pairs.length, 'driftless.failures': result.failures.length });
+        return result;
+      });
+      const plan = planPublish(previous, render);
+
+      // Publish only while holding the lease: another watcher may have taken over meanwhile.
+      if (!(await this.deps.lease.renew()).isHeld) throw new LeaseLostError(`lost the lease on repository ${repo} before publishing commit ${sha}`);
+      await withSpan(tracer, 'repo-watcher.publish', { 'driftless.repo': repo, 'driftless.commit': sha }, async (span) => {
+        const startedMs = performance.now();
+        await this.publish(plan, commit, rewrite);
+        metrics.publishMs.record(performance.now() - startedMs, { repo });
+        span.setAttributes({ 'driftless.puts': plan.puts.length, 'driftless.removals': plan.removals.length });
+      });
+
+      const next: Checkpoint = { repo, branch, commitSha: sha, entries: plan.nextEntries };
+      await this.deps.checkpoints.save(next);
+      this.checkpoint = next;
+      log.info(
+        { repo, revision: sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length, isRewrite: rewrite !== undefined },
+        'commit published',
+      );
+      return { sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length };
+    });
+  }
+
+  private async publish(plan: PublishPlan, commit: Commit, rewrite: Rewrite | undefined): Promise<void> {
+    const { repo, store, events, metrics, publishConcurrency } = this.deps;
+    const ctx: EventContext = { repo, commit, ...currentTraceParent() };
+
+    // The rewrite is announced before anything from the (possibly older) commit is published.
+    if (rewrite) {
+      await events.publish(repoRewrittenEvent(ctx, rewrite));
+      metrics.rewrites.add(1, { repo });
+    }
+    await forEachBounded(plan.puts, publishConcurrency, async (put) => {
+      await store.put(put.key, desiredRecord(repo, commit, put));
+      await events.publish(desiredChangedEvent(ctx, put));
+    });
+    metrics.publishedKeys.add(plan.puts.length, { repo });
+    await forEachBounded(plan.removals, publishConcurrency, async (removal) => {
+      await store.remove(removal.key);
+      await events.publish(desiredRemovedEvent(ctx, removal));
+    });
+    metrics.removedKeys.add(plan.removals.length, { repo });
+    await forEachBounded(plan.failures, publishConcurrency, (failure) => events.publish(renderFailedEvent(ctx, failure)));
+    metrics.renderFailures.add(plan.failures.length, { repo });
+  }
+}
+
+function desiredRecord(repo: string, commit: Commit, put: DesiredPut): DesiredRecord {
+  const { pair } = put;
+  return {
+    repo,
+    cluster: pair.cluster,
+    component: pair.component,
+    stage: pair.stage,
+    apps: [...pair.apps],
+    version: pair.version,
+    hash: pair.hash,
+    commit,
+    objects: pair.objects,
+    options: pair.options,
+  };
+}
