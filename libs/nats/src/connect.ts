@@ -64,6 +64,9 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
       if (err instanceof AuthorizationError || err instanceof UserAuthenticationExpiredError) {
         throw new ForbiddenError(`NATS at ${where} refused the credentials of "${options.name}": ${err.message}`, { cause: err });
       }
+      if (err instanceof Error && options.credsFile !== undefined && /parse credentials/i.test(err.message)) {
+        throw new InvalidInputError(`the NATS credentials file ${options.credsFile} is not a valid .creds file: ${err.message}`, { cause: err });
+      }
       if (err instanceof InvalidArgumentError) {
         throw new InvalidInputError(`cannot connect to NATS at ${where}: ${err.message}`, { cause: err });
       }

@@ -9,6 +9,7 @@ import { withSpan, type Logger } from '@driftless/telemetry';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { backoffDelayMs, sleep } from './backoff.js';
+import { isConnectionClosed, toDomainError } from './errors.js';
 import { pull } from './consume.js';
 import { applyOutcome, checkOutcome, openDurable, retryDelayMs, type DurableOptions } from './consumer.js';
 import { Outcome } from './outcome.js';
@@ -48,8 +49,11 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
       await pull(consumer, maxBatch, options.maxWaitMs, signal, (msg) => batch.push(msg));
       failures = 0;
     } catch (err) {
-      // Bad credentials, a missing stream or a bad name will not fix themselves: fail loudly.
-      if (!isRetryable(err) && batch.length === 0) throw err;
+      // Bad credentials, a missing stream, a bad name or a closed connection will not fix
+      // themselves: fail loudly instead of retrying forever.
+      if ((!isRetryable(err) || isConnectionClosed(err)) && batch.length === 0) {
+        throw toDomainError(err, `consuming ${options.stream}/${options.durable}`);
+      }
       if (!signal.aborted) {
         failures++;
         consumer = undefined;

@@ -10,6 +10,7 @@ import { extractTraceContext, withSpan, type Logger } from '@driftless/telemetry
 import { trace, type Context } from '@opentelemetry/api';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { backoffDelayMs, sleep } from './backoff.js';
+import { isConnectionClosed, toDomainError } from './errors.js';
 import { applyOutcome, checkOutcome, messageFields, openDurable, retryDelayMs, type DurableOptions } from './consumer.js';
 import { Outcome } from './outcome.js';
 
@@ -61,10 +62,11 @@ export async function consume(options: ConsumeOptions): Promise<void> {
       failures = 0;
     } catch (err) {
       if (signal.aborted) break;
-      // Bad credentials, a missing stream or a bad name will not fix themselves: fail loudly.
-      if (!isRetryable(err)) {
+      // Bad credentials, a missing stream, a bad name or a closed connection will not fix
+      // themselves: fail loudly instead of retrying forever.
+      if (!isRetryable(err) || isConnectionClosed(err)) {
         await Promise.allSettled([...inFlight]);
-        throw err;
+        throw toDomainError(err, `consuming ${options.stream}/${options.durable}`);
       }
       failures++;
       // The consumer may have been deleted or the server restarted: bind (or re-create) it again.

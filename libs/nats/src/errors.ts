@@ -80,3 +80,11 @@ export function toDomainError(err: unknown, what: string): Error {
   }
   return new UnavailableError(message, { cause: err });
 }
+
+/** Whether `err` (or its cause) says the connection was closed for good, so retrying is pointless. */
+export function isConnectionClosed(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) return true;
+  }
+  return false;
+}

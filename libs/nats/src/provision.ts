@@ -94,7 +94,7 @@ export async function provision(nc: NatsConnection, options: ProvisionOptions = 
     max_msgs: -1,
     max_msgs_per_subject: -1,
     discard: DiscardPolicy.Old,
-    duplicate_window: nanos(o.duplicateWindowMs),
+    duplicate_window: nanos(Math.min(o.duplicateWindowMs, o.eventsMaxAgeMs)),
   }, log);
 
   const kvm = new Kvm(js);
@@ -203,6 +203,8 @@ function streamError(err: unknown, name: string): Error {
   return toDomainError(err, `creating stream ${name}`);
 }
 
+const KV_DUPLICATE_WINDOW_MS = 120_000;
+
 interface KvWanted {
   description: string;
   history: number;
@@ -235,6 +237,8 @@ async function ensureKv(kvm: Kvm, jsm: JetStreamManager, bucket: string, wanted:
     max_bytes: wanted.max_bytes,
     max_msg_size: wanted.maxValueSize,
     max_age: nanos(wanted.ttl ?? 0),
+    // The server requires duplicate_window <= max_age; it picks min(2 min, max_age) on creation.
+    duplicate_window: nanos(Math.min(wanted.ttl || KV_DUPLICATE_WINDOW_MS, KV_DUPLICATE_WINDOW_MS)),
   }, log);
   return kv;
 }
