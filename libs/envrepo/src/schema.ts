@@ -10,7 +10,8 @@ export const ENVIRONMENT_FILE = 'driftless.yaml';
 export const VERSIONS_DIR = 'versions';
 export const CLUSTER_PINS_DIR = 'versions/clusters';
 
-const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** A DNS label, length included, so it also bounds names used as map keys. */
+export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 /** Image-tag characters: a version is substituted into image references. */
 export const VERSION_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
 const LABEL_KEY_PATTERN = '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';

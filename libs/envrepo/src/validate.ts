@@ -7,14 +7,7 @@ import { InvalidNameError } from '@driftless/contracts';
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import {
-  AppSchema,
-  ClusterSchema,
-  ComponentSchema,
-  EnvironmentFileSchema,
-  VERSION_PATTERN,
-  type EnvironmentFile,
-} from './schema.js';
+import { DNS_LABEL_PATTERN, EnvironmentFileSchema, VERSION_PATTERN, type EnvironmentFile } from './schema.js';
 import { isPlainObject } from './values.js';
 import { alternatives } from './words.js';
 import type { YamlPath } from './yaml-file.js';
@@ -25,9 +18,6 @@ export interface Problem {
 }
 
 const fileCheck = TypeCompiler.Compile(EnvironmentFileSchema);
-const clusterCheck = TypeCompiler.Compile(ClusterSchema);
-const componentCheck = TypeCompiler.Compile(ComponentSchema);
-const appCheck = TypeCompiler.Compile(AppSchema);
 
 /** What a name in a given place names, for InvalidNameError's message. */
 const NAMED_BY: Readonly<Record<string, string>> = {
@@ -88,7 +78,7 @@ function reasonFor(error: ValueError, path: YamlPath): string {
       if (schema.pattern === VERSION_PATTERN) {
         return `${JSON.stringify(value)} is not a valid version: use up to 128 letters, digits, '.', '_' or '-', not starting with '.' or '-' (like an image tag)`;
       }
-      if (typeof schema.pattern === 'string' && schema.pattern.startsWith('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')) {
+      if (schema.pattern === DNS_LABEL_PATTERN) {
         return new InvalidNameError(namedBy(path), value).message;
       }
       if (path[path.length - 1] === 'path') return 'must be a folder path relative to the repository root (no leading "/")';
@@ -153,62 +143,67 @@ export function normaliseFolder(path: string): { ok: true; path: string } | { ok
 function entries(value: unknown): [string, unknown][] {
   return isPlainObject(value) ? Object.entries(value) : [];
 }
+function field(value: unknown, key: string): unknown {
+  return isPlainObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+}
+function strings(value: unknown): [number, string][] {
+  return Array.isArray(value) ? value.flatMap((item, i): [number, string][] => (typeof item === 'string' ? [[i, item]] : [])) : [];
+}
 
-/** Cross-references, checked on every entry whose own shape is valid, so they show up alongside shape problems. */
+/**
+ * Cross-references. Each is checked wherever the fields it needs have the right type, even when
+ * something else in the same entry is wrong, so they show up alongside shape problems.
+ */
 function referenceProblems(root: Record<string, unknown>): Problem[] {
   const problems: Problem[] = [];
-  const stages = Array.isArray(root['stages']) ? root['stages'].filter((s): s is string => typeof s === 'string') : undefined;
+  const stages = Array.isArray(root['stages']) ? strings(root['stages']).map(([, s]) => s) : undefined;
   const stageSet = new Set(stages);
   const componentNames = new Set(entries(root['components']).map(([name]) => name));
   const clusterNames = new Set(entries(root['clusters']).map(([name]) => name));
+  const unknown = (kind: string, plural: string, value: string, known: Iterable<string>) => `unknown ${kind} "${value}"${alternatives(plural, value, known)}`;
 
   for (const [name, cluster] of entries(root['clusters'])) {
-    if (!clusterCheck.Check(cluster)) continue;
-    if (stages && !stageSet.has(cluster.stage)) {
-      problems.push({ path: ['clusters', name, 'stage'], reason: `unknown stage "${cluster.stage}"${alternatives('stages', cluster.stage, stages)}` });
+    const stage = field(cluster, 'stage');
+    if (stages && typeof stage === 'string' && !stageSet.has(stage)) {
+      problems.push({ path: ['clusters', name, 'stage'], reason: unknown('stage', 'stages', stage, stages) });
     }
-    for (const component of Object.keys(cluster.componentValues ?? {})) {
+    for (const [component] of entries(field(cluster, 'componentValues'))) {
       if (!componentNames.has(component)) {
-        problems.push({
-          path: ['clusters', name, 'componentValues', component],
-          reason: `unknown component "${component}"${alternatives('components', component, componentNames)}`,
-        });
+        problems.push({ path: ['clusters', name, 'componentValues', component], reason: unknown('component', 'components', component, componentNames) });
       }
     }
   }
 
   for (const [name, component] of entries(root['components'])) {
-    if (!componentCheck.Check(component)) continue;
-    const folder = normaliseFolder(component.path);
+    const path = field(component, 'path');
+    if (typeof path !== 'string' || path === '' || path.startsWith('/')) continue; // the schema reports these
+    const folder = normaliseFolder(path);
     if (!folder.ok) problems.push({ path: ['components', name, 'path'], reason: folder.reason });
   }
 
   for (const [name, app] of entries(root['apps'])) {
-    if (!appCheck.Check(app)) continue;
-    app.components.forEach((component, i) => {
+    const appComponents = strings(field(app, 'components'));
+    for (const [i, component] of appComponents) {
       if (!componentNames.has(component)) {
-        problems.push({ path: ['apps', name, 'components', i], reason: `unknown component "${component}"${alternatives('components', component, componentNames)}` });
+        problems.push({ path: ['apps', name, 'components', i], reason: unknown('component', 'components', component, componentNames) });
       }
-    });
-    const selector = app.clusters;
-    if (selector.stages === undefined && selector.labels === undefined && selector.names === undefined) {
+    }
+    const selector = field(app, 'clusters');
+    if (isPlainObject(selector) && ['stages', 'labels', 'names'].every((key) => !Object.hasOwn(selector, key))) {
       problems.push({ path: ['apps', name, 'clusters'], reason: 'selects nothing: give stages, labels and/or names (every one given must match)' });
     }
-    selector.stages?.forEach((stage, i) => {
-      if (stages && !stageSet.has(stage)) {
-        problems.push({ path: ['apps', name, 'clusters', 'stages', i], reason: `unknown stage "${stage}"${alternatives('stages', stage, stages)}` });
-      }
-    });
-    selector.names?.forEach((cluster, i) => {
-      if (!clusterNames.has(cluster)) {
-        problems.push({ path: ['apps', name, 'clusters', 'names', i], reason: `unknown cluster "${cluster}"${alternatives('clusters', cluster, clusterNames)}` });
-      }
-    });
-    for (const component of Object.keys(app.overrides ?? {})) {
-      if (!app.components.includes(component)) {
+    for (const [i, stage] of strings(field(selector, 'stages'))) {
+      if (stages && !stageSet.has(stage)) problems.push({ path: ['apps', name, 'clusters', 'stages', i], reason: unknown('stage', 'stages', stage, stages) });
+    }
+    for (const [i, cluster] of strings(field(selector, 'names'))) {
+      if (!clusterNames.has(cluster)) problems.push({ path: ['apps', name, 'clusters', 'names', i], reason: unknown('cluster', 'clusters', cluster, clusterNames) });
+    }
+    const listed = appComponents.map(([, c]) => c);
+    for (const [component] of entries(field(app, 'overrides'))) {
+      if (Array.isArray(field(app, 'components')) && !listed.includes(component)) {
         problems.push({
           path: ['apps', name, 'overrides', component],
-          reason: `overrides component "${component}", which this app does not list in its components (${app.components.join(', ')})`,
+          reason: `overrides component "${component}", which this app does not list in its components (${listed.join(', ')})`,
         });
       }
     }

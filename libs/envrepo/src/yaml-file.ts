@@ -2,7 +2,7 @@
  * Parsing repository YAML safely: size, UTF-8, document count, alias expansion and nesting are
  * bounded; only JSON-compatible values come out; every problem becomes a RenderError with file and line.
  */
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { RenderError } from './errors.js';
 import type { Limits } from './limits.js';
 
@@ -89,12 +89,29 @@ function findNonPlain(value: unknown, maxDepth: number, path: (string | number)[
   return { path: [...path], reason: `unsupported value (${describeValue(value)}); only strings, numbers, booleans, null, maps and lists are allowed` };
 }
 
+/**
+ * The line of the node at `path`: for a map entry the line of its key (where an editor's eye goes),
+ * for a list item the item's own line. A path through an alias, or past a scalar, stops at the last node reached.
+ */
 function lineIn(doc: Document, counter: LineCounter, path: YamlPath): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  let node: unknown = doc.contents;
+  let offset = isNode(node) ? node.range?.[0] : undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => String(isScalar(item.key) ? item.key.value : item.key) === String(part));
+      if (!pair) break;
+      offset = isNode(pair.key) ? (pair.key.range?.[0] ?? offset) : offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item: unknown = node.items[part];
+      if (!isNode(item)) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
   }
-  return undefined;
+  return offset === undefined ? undefined : counter.linePos(offset).line;
 }
 
 /** Parses all YAML documents of a file within `limits`; throws a RenderError on the first problem. */
@@ -124,7 +141,7 @@ export function parseYaml(bytes: Uint8Array, file: string, limits: Limits, optio
       value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
       const reason =
-        err instanceof ReferenceError && /alias/i.test(err.message)
+        err instanceof ReferenceError && /excessive alias count/i.test(err.message)
           ? `YAML aliases expand to too many nodes (limit ${limits.maxAliasCount}); this looks like an alias bomb`
           : `YAML cannot be read: ${(err as Error).message}`;
       throw new RenderError({ file, line, reason }, { cause: err });
