@@ -82,7 +82,8 @@ export async function consume(options: ConsumeOptions): Promise<void> {
 
 /**
  * One pull request for up to `max` messages; `onMessage` is called as each arrives. Aborting
- * closes the pull: messages the server already sent to it are redelivered after the ack wait.
+ * closes the pull; a message the server sent before it heard of that is redelivered after the
+ * ack wait.
  */
 export async function pull(consumer: Consumer, max: number, expiresMs: number | undefined, signal: AbortSignal, onMessage: (msg: JsMsg) => void): Promise<void> {
   const messages = await consumer.fetch({ max_messages: max, expires: Math.max(1_000, expiresMs ?? 5_000) });
@@ -90,8 +91,9 @@ export async function pull(consumer: Consumer, max: number, expiresMs: number | 
   signal.addEventListener('abort', stop, { once: true });
   try {
     for await (const msg of messages) {
-      if (signal.aborted) break;
-      onMessage(msg);
+      // Arrived after the stop: hand it straight back so another replica gets it now, not after the ack wait.
+      if (signal.aborted) msg.nak();
+      else onMessage(msg);
     }
   } finally {
     signal.removeEventListener('abort', stop);

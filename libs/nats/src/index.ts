@@ -1,6 +1,7 @@
 export * from './connect.js';
 export * from './names.js';
 export * from './provision.js';
+export * from './open.js';
 export * from './publish.js';
 export * from './decode.js';
 export * from './outcome.js';

@@ -4,7 +4,7 @@ import { ConflictError, InvalidInputError } from '@driftless/contracts';
 import { NATS_URL } from '@driftless/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, provision, resolveNames, type ProvisionOptions } from './index.js';
+import { connectNats, openKv, openObjectStore, provision, resolveNames, type ProvisionOptions } from './index.js';
 import { isolatedNames, removeResources } from './testing.js';
 
 const MiB = 1024 * 1024;
@@ -54,6 +54,26 @@ describe('provision', () => {
     assert.equal(new TextDecoder().decode((await b.manifests.getBlob('sha256:abc')) ?? new Uint8Array()), 'kind: ConfigMap');
   });
 
+  it('openKv and openObjectStore bind to provisioned buckets without creating anything', async () => {
+    const js = (await provision(nc, { ...small, names })).js;
+    const desired = await openKv(js, names.desired);
+    assert.equal((await desired.get('dev-1.cart'))?.string(), '{"v":1}');
+    const watched: string[] = [];
+    const watch = await desired.watch({ key: 'dev-1.>' });
+    for await (const entry of watch) {
+      watched.push(entry.key);
+      break;
+    }
+    assert.deepEqual(watched, ['dev-1.cart']);
+    const manifests = await openObjectStore(js, names.manifests);
+    assert.equal(new TextDecoder().decode((await manifests.getBlob('sha256:abc')) ?? new Uint8Array()), 'kind: ConfigMap');
+    // Binding does not create: a bucket that does not exist fails on first use.
+    const missing = await openKv(js, 'no-such-bucket-x');
+    await assert.rejects(missing.put('a', 'b'));
+    const jsm = await jetstreamManager(nc);
+    await assert.rejects(jsm.streams.info('KV_no-such-bucket-x'));
+  });
+
   it('a later provision with other limits updates them and keeps the data', async () => {
     const p = await provision(nc, { ...small, names, eventsMaxAgeMs: 3600_000, leaseTtlMs: 10_000, desiredMaxBytes: 4 * MiB });
     const jsm = p.jsm;
@@ -76,6 +96,10 @@ describe('provision', () => {
     assert.throws(
       () => resolveNames({ eventsStream: 'a.b', desired: 'x y', subjectPrefix: 'p.*' }),
       (err: Error) => err instanceof InvalidInputError && /eventsStream "a.b"/.test(err.message) && /desired "x y"/.test(err.message) && /subjectPrefix "p.\*"/.test(err.message),
+    );
+    await assert.rejects(
+      provision(nc, { names, replicas: 7, eventsMaxAgeMs: -1 }),
+      (err: Error) => err instanceof InvalidInputError && /eventsMaxAgeMs must be/.test(err.message) && /replicas must be at most 5/.test(err.message),
     );
     const clash = { ...isolatedNames('clash'), subjectPrefix: names.subjectPrefix };
     try {

@@ -3,7 +3,7 @@
  * the `desired`, `leases` and `watcher-state` KV buckets and the `manifests` object store, all
  * file-backed with explicit limits. Safe to run from every service at start-up, concurrently.
  */
-import { ConflictError } from '@driftless/contracts';
+import { ConflictError, InvalidInputError } from '@driftless/contracts';
 import type { Logger } from '@driftless/telemetry';
 import {
   DiscardPolicy,
@@ -74,7 +74,7 @@ const DEFAULTS = {
 /** Creates or updates the Driftless streams, buckets and object store and returns handles to them. */
 export async function provision(nc: NatsConnection, options: ProvisionOptions = {}): Promise<Provisioned> {
   const names = resolveNames(options.names);
-  const o = { ...DEFAULTS, ...definedOnly(options) };
+  const o = limitsOf(options);
   const log = options.log?.child({ step: 'provision' });
   const jsm = await jetstreamManager(nc).catch((err: unknown) => {
     throw toDomainError(err, 'opening JetStream (is JetStream enabled on the server?)');
@@ -267,6 +267,19 @@ async function ensureObjectStore(objm: Objm, jsm: JetStreamManager, name: string
   return store;
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+type Limits = { -readonly [K in keyof typeof DEFAULTS]: number };
+
+/** The numeric options with defaults filled in; every bad value is listed in one InvalidInputError. */
+function limitsOf(options: ProvisionOptions): Limits {
+  const limits: Limits = { ...DEFAULTS };
+  const problems: string[] = [];
+  for (const key of Object.keys(DEFAULTS) as (keyof Limits)[]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 1) problems.push(`${key} must be a whole number of at least 1, got ${value}`);
+    else limits[key] = value;
+  }
+  if (limits.replicas > 5) problems.push(`replicas must be at most 5, got ${limits.replicas}`);
+  if (problems.length > 0) throw new InvalidInputError(`invalid provision options: ${problems.join('; ')}`);
+  return limits;
 }
