@@ -45,7 +45,7 @@ export interface RepoReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
   /** The entries of a folder sorted by name, or undefined if absent (or not a folder). */
   listDir(path: string): Promise<readonly DirEntry[] | undefined>;
-  /** The blob id at `path` without reading it, for caches keyed by content. */
+  /** The blob id of the plain file at `path` without reading it, for caches keyed by content; undefined otherwise. */
   blobId(path: string): Promise<string | undefined>;
 }
 

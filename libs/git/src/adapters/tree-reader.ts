@@ -57,8 +57,8 @@ export class TreeReader implements RepoReader {
 
   async blobId(path: string): Promise<string | undefined> {
     const located = await this.locate(path);
-    if (located.kind !== 'entry') return undefined;
-    assertPlainFile(path, located.entry);
+    // Only plain files have a content id; for anything else readFile gives the refusal.
+    if (located.kind !== 'entry' || isRefused(located.entry)) return undefined;
     return located.entry.sha();
   }
 
@@ -97,6 +97,11 @@ export class TreeReader implements RepoReader {
 
 function modeOf(entry: NodeGit.TreeEntry): number {
   return entry.filemode();
+}
+
+function isRefused(entry: NodeGit.TreeEntry): boolean {
+  const mode = modeOf(entry);
+  return mode === FileMode.link || mode === FileMode.commit;
 }
 
 function assertPlainFile(path: string, entry: NodeGit.TreeEntry): void {

@@ -12,6 +12,7 @@ import {
   RenderError,
   type Environment,
   type Limits,
+  type Placement,
   type RenderedComponent,
   type RenderResult,
   type TemplateCache,
@@ -45,7 +46,7 @@ export class EnvrepoRenderer implements Renderer {
     }
     const previous = change && this.last?.sha === change.previousSha ? this.last : undefined;
     const toRender = previous ? affectedPlacements(model, change!.changedPaths, previous.model) : model.placements;
-    const fresh = await renderPlacements(model, reader, toRender, { cache: this.cache, concurrency: this.concurrency });
+    const fresh = await this.renderSafely(model, reader, toRender);
     const results = new Map<string, RenderResult>();
     for (const result of fresh) results.set(pairKey(result), result);
     for (const placement of model.placements) {
@@ -54,7 +55,7 @@ export class EnvrepoRenderer implements Renderer {
       const reused = previous?.results.get(key);
       // Unaffected pairs keep last commit's result; a failed or missing one is rendered again.
       if (reused?.ok && sameStageAndApps(reused, placement)) results.set(key, reused);
-      else results.set(key, (await renderPlacements(model, reader, [placement], { cache: this.cache }))[0]!);
+      else results.set(key, (await this.renderSafely(model, reader, [placement]))[0]!);
     }
     this.last = { sha, model, results };
 
@@ -66,6 +67,16 @@ export class EnvrepoRenderer implements Renderer {
       else failures.push({ ...failureOf(result.error), cluster: result.cluster, component: result.component });
     }
     return { pairs, failures };
+  }
+
+  /** renderPlacements, with a content error that escapes it turned into a failure of every pair it was rendering. */
+  private async renderSafely(model: Environment, reader: RepoReader, placements: readonly Placement[]): Promise<RenderResult[]> {
+    try {
+      return await renderPlacements(model, reader, placements, { cache: this.cache, concurrency: this.concurrency });
+    } catch (err) {
+      if (!(err instanceof RenderError)) throw err;
+      return placements.map((p) => ({ ok: false, cluster: p.cluster, component: p.component, stage: p.stage, apps: p.apps, error: err.forPair(p.cluster, p.component) }));
+    }
   }
 }
 
