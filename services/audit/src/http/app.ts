@@ -1,0 +1,80 @@
+/**
+ * The audit HTTP API as a fastify instance that never listens: `main.ts` listens, tests use
+ * `inject()`. Schema-first routes (one plugin per resource), OpenAPI at `/openapi.json` with a
+ * docs page at `/docs`, one error handler, bearer-token auth on everything not marked public.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@driftless/telemetry';
+import Fastify from 'fastify';
+import { TRANSITION_KINDS } from '../core/kinds.js';
+import type { AuditQueries, ReadinessCheck, TokenStore } from '../ports.js';
+import { authenticate } from './auth.js';
+import { errorHandler, problem, sendProblem } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
+import { clusterRoutes } from './routes/clusters.js';
+import { commitRoutes } from './routes/commits.js';
+import { componentRoutes } from './routes/components.js';
+import { diffRoutes } from './routes/diff.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { opsRoutes, type MetricsSource } from './routes/ops.js';
+import { transitionsRoutes } from './routes/transitions.js';
+import { ClusterSchema, InventoryItemSchema, ProblemSchema, TransitionSchema } from './schemas.js';
+
+export interface AppDeps {
+  queries: AuditQueries;
+  tokens: TokenStore;
+  readiness?: readonly ReadinessCheck[];
+  metrics?: MetricsSource;
+  /** Request logging; off when omitted (tests). */
+  log?: Logger;
+  version?: string;
+}
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    // Repeated query parameters (kind=a&kind=b) arrive as arrays; one value is coerced to [value].
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Driftless audit API',
+        version: deps.version ?? '0.1.0',
+        description: `Every version transition on every cluster, tamper-evident and kept forever. Transition kinds: ${TRANSITION_KINDS.join(', ')}.`,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (roles viewer, operator, admin)' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, 'not-found', 'Not Found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.addHook('onRequest', authenticate(deps.tokens));
+
+  app.get(
+    '/openapi.json',
+    { config: { isPublic: true }, schema: { hide: true } },
+    () => app.swagger(),
+  );
+
+  await app.register(transitionsRoutes(deps.queries));
+  await app.register(inventoryRoutes(deps.queries));
+  await app.register(componentRoutes(deps.queries));
+  await app.register(diffRoutes(deps.queries));
+  await app.register(commitRoutes(deps.queries));
+  await app.register(clusterRoutes(deps.queries));
+  await app.register(auditRoutes(deps.queries));
+  await app.register(opsRoutes(deps.readiness ?? [], deps.metrics));
+  return app;
+}

@@ -1,0 +1,55 @@
+/** Core and port values → the JSON shapes of the API (times as RFC 3339 strings). */
+import type { LedgerRow } from '../core/ledger.js';
+import { skewOf, skewKey, type StageVersions } from '../core/skew.js';
+import { syncStatusOf } from '../core/state.js';
+import type { ClusterSummary, InventoryRow } from '../ports.js';
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+export function presentTransition(row: LedgerRow) {
+  return { ...row, occurredAt: row.occurredAt.toISOString(), recordedAt: row.recordedAt.toISOString() };
+}
+
+export function presentInventory(rows: readonly InventoryRow[], stageVersions: readonly StageVersions[]) {
+  const versions = new Map(stageVersions.map((v) => [skewKey(v.stage, v.component), v]));
+  return rows.map(({ state, stage }) => ({
+    cluster: state.cluster,
+    component: state.component,
+    stage,
+    apps: state.placement?.apps ?? [],
+    desired: state.desired && {
+      version: state.desired.version,
+      revision: state.desired.commitSha,
+      hash: state.desired.hash,
+      isRemoved: state.desired.isRemoved,
+      changedAt: state.desired.at.toISOString(),
+    },
+    applied: state.applied && {
+      version: state.applied.version,
+      revision: state.applied.commitSha,
+      hash: state.applied.hash,
+      changedAt: state.applied.at.toISOString(),
+    },
+    health: state.health && { status: state.health.status, changedAt: state.health.at.toISOString() },
+    drift: state.drift && { status: state.drift.status, fields: state.drift.fields, manager: state.drift.manager, changedAt: state.drift.at.toISOString() },
+    problem: state.problem && { kind: state.problem.kind, reason: state.problem.reason, changedAt: state.problem.at.toISOString() },
+    sync: syncStatusOf(state),
+    skew: skewOf(stage === null ? undefined : versions.get(skewKey(stage, state.component))),
+  }));
+}
+
+export function presentCluster(c: ClusterSummary) {
+  return {
+    ...c,
+    byHealth: {
+      Healthy: c.byHealth['Healthy'] ?? 0,
+      Progressing: c.byHealth['Progressing'] ?? 0,
+      Degraded: c.byHealth['Degraded'] ?? 0,
+      Missing: c.byHealth['Missing'] ?? 0,
+      Unknown: c.byHealth['Unknown'] ?? 0,
+    },
+    registeredAt: iso(c.registeredAt),
+    revokedAt: iso(c.revokedAt),
+    lastHeartbeatAt: iso(c.lastHeartbeatAt),
+  };
+}
