@@ -89,8 +89,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/readyz', { schema: { response: { 200: ReadyBody, 503: ReadyBody } } }, async (_request, reply) => {
     const statuses = deps.statuses();
     const isNatsConnected = deps.isNatsConnected();
-    // Ready once NATS is up and every repository this watcher leads has been synced once.
-    const isReady = isNatsConnected && statuses.every((s) => s.hasSynced || !s.isLeaseHeld);
+    // Ready once NATS is up and every repository has been synced once (or found led by another watcher).
+    const isReady = isNatsConnected && statuses.every((s) => s.hasSynced);
     return reply.status(isReady ? 200 : 503).send({ status: isReady ? 'ready' : 'not ready', isNatsConnected, repos: statuses });
   });
 

@@ -52,7 +52,7 @@ export interface RepoStatus {
   repo: string;
   branch: string;
   isLeaseHeld: boolean;
-  /** Whether a sync has completed since start (readiness). */
+  /** Whether a sync has completed since start, including one that found another watcher leading (readiness). */
   hasSynced: boolean;
   lastCommitSha: string | undefined;
   lastError: string | undefined;
