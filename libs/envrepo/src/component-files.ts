@@ -9,7 +9,7 @@ import type { RepoReader } from './ports.js';
 import { blobId, listDir, readFile } from './read.js';
 import { ENVIRONMENT_FILE } from './schema.js';
 import { compileFile, type CompiledFile } from './template.js';
-import type { TemplateCache } from './template-cache.js';
+import type { LruTemplateCache } from './template-cache.js';
 import { parseYaml } from './yaml-file.js';
 
 const TEMPLATE_FILE = /\.ya?ml$/;
@@ -60,36 +60,36 @@ async function templatePaths(reader: RepoReader, model: Environment, component: 
   return paths.sort();
 }
 
-async function compiledFile(reader: RepoReader, model: Environment, path: string, cache: TemplateCache, limitsKey: string): Promise<CompiledFile | RenderError> {
-  const id = await blobId(reader, path);
-  const known = id === undefined ? undefined : cache.get(`${limitsKey}\0${path}\0${id}`);
-  if (known !== undefined) return known;
-  let bytes: Uint8Array | undefined;
+async function compiledFile(reader: RepoReader, model: Environment, path: string, cache: LruTemplateCache, limitsKey: string): Promise<CompiledFile | RenderError> {
   try {
-    bytes = await readFile(reader, path);
+    const id = await blobId(reader, path);
+    const known = id === undefined ? undefined : cache.getFile(`${limitsKey}\0${path}\0${id}`);
+    if (known !== undefined) return known;
+    const bytes = await readFile(reader, path);
+    if (bytes === undefined) return new RenderError({ file: path, reason: 'file disappeared while the component was being read' });
+    const key = `${limitsKey}\0${path}\0${id ?? createHash('sha256').update(bytes).digest('hex')}`;
+    if (id === undefined) {
+      const cached = cache.getFile(key);
+      if (cached !== undefined) return cached;
+    }
+    let result: CompiledFile | RenderError;
+    try {
+      result = compileFile(parseYaml(bytes, path, model.limits), bytes.byteLength);
+    } catch (err) {
+      if (!(err instanceof RenderError)) throw err;
+      result = err;
+    }
+    cache.setFile(key, result);
+    return result;
   } catch (err) {
+    // A refused read (a symlink, say) fails this component only; an outage propagates.
     if (err instanceof RenderError) return err;
     throw err;
   }
-  if (bytes === undefined) return new RenderError({ file: path, reason: 'file disappeared while the component was being read' });
-  const key = `${limitsKey}\0${path}\0${id ?? createHash('sha256').update(bytes).digest('hex')}`;
-  if (id === undefined) {
-    const cached = cache.get(key);
-    if (cached !== undefined) return cached;
-  }
-  let result: CompiledFile | RenderError;
-  try {
-    result = compileFile(parseYaml(bytes, path, model.limits), bytes.byteLength);
-  } catch (err) {
-    if (!(err instanceof RenderError)) throw err;
-    result = err;
-  }
-  cache.set(key, result);
-  return result;
 }
 
 /** The component's compiled templates, or the RenderError that makes it unrenderable on every cluster. */
-export async function loadComponent(reader: RepoReader, model: Environment, component: ComponentDef, cache: TemplateCache, limitsKey: string): Promise<CompiledComponent | RenderError> {
+export async function loadComponent(reader: RepoReader, model: Environment, component: ComponentDef, cache: LruTemplateCache, limitsKey: string): Promise<CompiledComponent | RenderError> {
   const { limits } = model;
   let paths: string[] | RenderError;
   try {

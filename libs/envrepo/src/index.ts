@@ -25,7 +25,7 @@ export type {
   VersionEntry,
   VersionTable,
 } from './model.js';
-export { loadEnvironment } from './load.js';
+export { loadEnvironment, type LoadOptions } from './load.js';
 export { clusterPinsFile, stageVersionsFile } from './versions.js';
 export {
   COMPONENT_LABEL,

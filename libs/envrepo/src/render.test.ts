@@ -358,6 +358,56 @@ describe('renderOne and the template cache', () => {
     assert.ok(results.every((r) => r.ok));
   });
 
+  it('reuses a pair\'s result while nothing it depends on changes, and renders it again when something does', async () => {
+    const cache = createTemplateCache();
+    const renderWith = async (files: Files) => {
+      const reader = memoryReader(files);
+      return new Map((await renderAll(await loadEnvironment(reader, {}, { cache }), reader, { cache })).map((r) => [`${r.cluster}/${r.component}`, r]));
+    };
+    const first = await renderWith(baseRepo());
+    // kiosk moves from the EU clusters to the prod ones: same objects everywhere, so results are reused with new app lists.
+    const second = await renderWith(withEnvironment(baseRepo(), 'clusters: { labels: { region: eu } }', 'clusters: { stages: [prod] }'));
+    assert.equal(second.get('prod-eu/cart'), first.get('prod-eu/cart'));
+    assert.deepEqual(ok(second, 'prod-us/cart').apps, ['kiosk', 'shop']);
+    assert.deepEqual(ok(second, 'dev-1/cart').apps, ['shop']);
+    assert.equal(ok(second, 'prod-us/cart').hash, ok(first, 'prod-us/cart').hash);
+    // A label changes: only pairs whose templates read it render differently, but every pair of that cluster is rendered again.
+    const third = await renderWith(withEnvironment(baseRepo(), 'labels: { region: us }', 'labels: { region: us-east }'));
+    assert.notEqual(ok(third, 'prod-us/cart').hash, ok(first, 'prod-us/cart').hash);
+    assert.equal(ok(third, 'prod-us/payment').hash, ok(first, 'prod-us/payment').hash);
+    assert.equal(third.get('prod-eu/cart'), first.get('prod-eu/cart'));
+    assert.equal(cache.resultCount, 6);
+  });
+
+  it('does not read driftless.yaml or a version file again while its content is unchanged', async () => {
+    const reads: string[] = [];
+    const cache = createTemplateCache();
+    const counting = (files: Files): RepoReader => {
+      const inner = memoryReader(files);
+      return { ...inner, readFile: (path) => (reads.push(path), inner.readFile(path)) };
+    };
+    const first = await loadEnvironment(counting(baseRepo()), {}, { cache });
+    assert.deepEqual(reads.sort(), ['driftless.yaml', 'versions/dev.yaml', 'versions/prod.yaml']);
+    reads.length = 0;
+    const second = await loadEnvironment(counting({ ...baseRepo(), 'versions/dev.yaml': 'cart: 1.2.0\npayment: 2.0.0\n' }), {}, { cache });
+    assert.deepEqual(reads, ['versions/dev.yaml']);
+    assert.equal(second.placements, first.placements);
+    assert.equal((second.stageVersions.get('dev')?.entries.get('cart') as { version: string }).version, '1.2.0');
+    await assert.rejects(loadEnvironment(counting({ ...baseRepo(), 'driftless.yaml': 'kind: Nope\n' }), {}, { cache }), RenderError);
+    await assert.rejects(loadEnvironment(counting({ ...baseRepo(), 'driftless.yaml': 'kind: Nope\n' }), {}, { cache }), RenderError);
+  });
+
+  it('fails only the component whose file the reader refuses even to identify', async () => {
+    const base = memoryReader(baseRepo());
+    const refusing: RepoReader = {
+      ...base,
+      blobId: (path) => (path === 'components/payment/all.yaml' ? Promise.reject(new Error('components/payment/all.yaml is a symlink')) : (base.blobId?.(path) ?? Promise.resolve(undefined))),
+    };
+    const results = new Map((await renderAll(await loadEnvironment(refusing), refusing)).map((r) => [`${r.cluster}/${r.component}`, r]));
+    assert.match(failure(results, 'prod-us/payment').error.reason, /is a symlink/);
+    assert.ok(ok(results, 'prod-us/cart'));
+  });
+
   it('works without blob ids too', async () => {
     const reader = memoryReader(baseRepo(), { hasBlobIds: false });
     const cache = createTemplateCache();

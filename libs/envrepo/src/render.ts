@@ -10,7 +10,7 @@ import { RenderError } from './errors.js';
 import type { ComponentOptions, Environment, Placement } from './model.js';
 import { pairKey, resolvePair, type ResolvedPair } from './placement.js';
 import type { RepoReader } from './ports.js';
-import { createTemplateCache, type TemplateCache } from './template-cache.js';
+import { asLru, createTemplateCache, type LruTemplateCache, type TemplateCache } from './template-cache.js';
 import { instantiate, type Variables } from './template.js';
 import { isPlainObject } from './values.js';
 
@@ -52,7 +52,10 @@ export interface FailedComponent {
 export type RenderResult = RenderedComponent | FailedComponent;
 
 export interface RenderOptions {
-  /** Keep one cache across commits so unchanged files are not parsed again. Default: a cache for this call only. */
+  /**
+   * Keep one cache across commits: unchanged files are not parsed again and pairs whose inputs
+   * did not change are not rendered again. Default: a cache for this call only.
+   */
   readonly cache?: TemplateCache;
   /** How many components are read at once through the reader. Default 8. */
   readonly concurrency?: number;
@@ -159,12 +162,40 @@ async function forEachLimit<T>(items: readonly T[], concurrency: number, run: (i
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
+/** Everything a pair's rendering depends on besides its template files, as one comparable string. */
+function inputKey(pair: ResolvedPair): string {
+  const { cluster, component } = pair;
+  return [cluster.name, cluster.stage, canonicalJson(cluster.labels), component.name, pair.version, canonicalJson(pair.values), canonicalJson(pair.options)].join('\0');
+}
+
+function sameFiles(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((file, i) => file === b[i]);
+}
+
+/** Renders a pair, or reuses its last result when nothing it depends on changed. */
+function renderCached(cache: LruTemplateCache, pair: ResolvedPair, compiled: CompiledComponent): RenderResult {
+  const key = pairKey(pair.cluster.name, pair.component.name);
+  const input = inputKey(pair);
+  const cached = cache.getResult<RenderResult>(key);
+  if (cached && cached.inputKey === input && sameFiles(cached.files, compiled.files)) {
+    const { placement } = pair;
+    const isSameApps = cached.result.apps.length === placement.apps.length && cached.result.apps.every((app, i) => app === placement.apps[i]);
+    if (isSameApps) return cached.result;
+    const result = { ...cached.result, apps: placement.apps };
+    cache.setResult(key, { ...cached, result });
+    return result;
+  }
+  const result = renderResolved(pair, compiled);
+  cache.setResult(key, { files: compiled.files, inputKey: input, result });
+  return result;
+}
+
 /**
  * Renders the given placements (from `model.placements`), in the same order. Each result is a
  * RenderedComponent or a FailedComponent; only an outage of the reader rejects the whole call.
  */
 export async function renderPlacements(model: Environment, reader: RepoReader, placements: readonly Placement[], options: RenderOptions = {}): Promise<RenderResult[]> {
-  const cache = options.cache ?? createTemplateCache();
+  const cache = asLru(options.cache ?? createTemplateCache());
   const limitsKey = canonicalJson(model.limits);
   const byComponent = new Map<string, Placement[]>();
   for (const placement of placements) {
@@ -183,7 +214,7 @@ export async function renderPlacements(model: Environment, reader: RepoReader, p
       const key = pairKey(placement.cluster, placement.component);
       if (pair instanceof RenderError) results.set(key, failed(placement, pair));
       else if (compiled === undefined || compiled instanceof RenderError) results.set(key, failed(placement, compiled as RenderError));
-      else results.set(key, renderResolved(pair, compiled));
+      else results.set(key, renderCached(cache, pair, compiled));
     }
   });
   return placements.map((p) => results.get(pairKey(p.cluster, p.component)) as RenderResult);
@@ -191,7 +222,9 @@ export async function renderPlacements(model: Environment, reader: RepoReader, p
 
 /** Renders every placed (cluster, component) pair of the environment. */
 export async function renderAll(model: Environment, reader: RepoReader, options: RenderOptions = {}): Promise<RenderResult[]> {
-  return renderPlacements(model, reader, model.placements, options);
+  const results = await renderPlacements(model, reader, model.placements, options);
+  if (options.cache) asLru(options.cache).retainResults(new Set(model.placements.map((p) => pairKey(p.cluster, p.component))));
+  return results;
 }
 
 /** Renders one pair; a NotFoundError if no app places that component on that cluster. */

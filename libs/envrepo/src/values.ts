@@ -27,10 +27,23 @@ export function objectFrom(entries: Iterable<readonly [string, unknown]>): Recor
 export function mergeValues(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
   if (Object.keys(over).length === 0) return base;
-  const merged = new Map<string, unknown>(Object.entries(base));
-  for (const [key, value] of Object.entries(over)) merged.set(key, merged.has(key) ? mergeValues(merged.get(key), value) : value);
-  return Object.freeze(objectFrom(merged));
+  // The same two frozen layers always give the same (frozen) result, so a merge done for one
+  // render is reused by the next, and its canonical JSON is memoised with it.
+  const isMemoisable = Object.isFrozen(base) && Object.isFrozen(over);
+  const known = isMemoisable ? merges.get(base)?.get(over) : undefined;
+  if (known !== undefined) return known;
+  const entries = new Map<string, unknown>(Object.entries(base));
+  for (const [key, value] of Object.entries(over)) entries.set(key, entries.has(key) ? mergeValues(entries.get(key), value) : value);
+  const merged = Object.freeze(objectFrom(entries));
+  if (isMemoisable) {
+    let byOver = merges.get(base);
+    if (!byOver) merges.set(base, (byOver = new WeakMap()));
+    byOver.set(over, merged);
+  }
+  return merged;
 }
+
+const merges = new WeakMap<object, WeakMap<object, unknown>>();
 
 /** Follows `segments` into a value: map keys by name, list items by index. `found: false` if any step is missing. */
 export function lookup(root: unknown, segments: readonly string[]): { found: true; value: unknown } | { found: false } {

@@ -7,7 +7,7 @@ import { RenderError } from './errors.js';
 import type { Limits } from './limits.js';
 import type { VersionEntry, VersionTable } from './model.js';
 import type { RepoReader } from './ports.js';
-import { readFile } from './read.js';
+import { blobId, readFile } from './read.js';
 import { CLUSTER_PINS_DIR, VERSIONS_DIR, VERSION_PATTERN } from './schema.js';
 import { isPlainObject } from './values.js';
 import { alternatives } from './words.js';
@@ -71,18 +71,36 @@ export function parseVersionTable(
   return { file, error: undefined, entries };
 }
 
-/** Reads one version file, keeping a read refusal (a symlink, say) as the table's error. */
+/** A version file's table and the warnings reading it gave. */
+export interface LoadedVersionTable {
+  readonly table: VersionTable;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads one version file, keeping a read refusal (a symlink, say) as the table's error. With a
+ * cache and a reader offering blob ids, an unchanged file is neither read nor parsed again.
+ */
 export async function loadVersionTable(
   reader: RepoReader,
   file: string,
   components: ReadonlySet<string>,
   limits: Limits,
-  warnings: string[],
-): Promise<VersionTable> {
+  cache?: { key: string; get(key: string): LoadedVersionTable | undefined; set(key: string, value: LoadedVersionTable): void },
+): Promise<LoadedVersionTable> {
   try {
-    return parseVersionTable(await readFile(reader, file), file, components, limits, warnings);
+    const id = cache && reader.blobId ? await blobId(reader, file) : undefined;
+    if (reader.blobId && cache && id === undefined) return { table: emptyTable(file), warnings: [] };
+    // The table depends on which components exist (unknown ones are warnings), so they are part of the key.
+    const key = id === undefined || !cache ? undefined : `${cache.key}\0${file}\0${id}\0${[...components].join(',')}`;
+    const known = key === undefined ? undefined : cache?.get(key);
+    if (known) return known;
+    const warnings: string[] = [];
+    const loaded = { table: parseVersionTable(await readFile(reader, file), file, components, limits, warnings), warnings };
+    if (key !== undefined) cache?.set(key, loaded);
+    return loaded;
   } catch (err) {
-    if (err instanceof RenderError) return emptyTable(file, err);
+    if (err instanceof RenderError) return { table: emptyTable(file, err), warnings: [] };
     throw err;
   }
 }
