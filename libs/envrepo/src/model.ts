@@ -83,5 +83,5 @@ export interface Environment {
   readonly warnings: readonly string[];
   readonly limits: Limits;
   /** 1-based line of a path in driftless.yaml (or of its nearest ancestor), for error messages. */
-  lineOf(path: YamlPath): number | undefined;
+  readonly lineOf: (path: YamlPath) => number | undefined;
 }

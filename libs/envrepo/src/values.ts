@@ -1,7 +1,5 @@
 /** Values: deep merge of layers and path lookup, on frozen plain data shared between renders. */
 
-export type Plain = null | string | number | boolean | readonly Plain[] | { readonly [key: string]: Plain };
-
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
