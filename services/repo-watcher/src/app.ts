@@ -5,7 +5,7 @@
  */
 import { ForbiddenError, InvalidInputError, NotFoundError, UnavailableError } from '@driftless/contracts';
 import { PROMETHEUS_CONTENT_TYPE, type Logger } from '@driftless/telemetry';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { isWebhookProvider, parsePushNotice, verifyWebhook } from './core/webhook.js';
 import type { WatcherMetrics } from './metrics.js';
 import type { RepoStatus } from './repo-sync.js';
@@ -67,17 +67,14 @@ class UnauthorizedError extends ForbiddenError {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const httpLog: FastifyBaseLogger = deps.log.child({ unit: 'http' });
-  const app: FastifyInstance = Fastify({
-    loggerInstance: httpLog,
-    disableRequestLogging: true,
-    bodyLimit: deps.maxBodyBytes,
-  });
+  // No per-request logging: webhooks can be frequent; failures are logged by the error handler.
+  const httpLog = deps.log.child({ unit: 'http' });
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: deps.maxBodyBytes });
   const repos = new Map(deps.repos.map((r) => [r.name, r]));
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const [status, code] = classify(err);
-    if (status >= 500) request.log.error({ err }, 'request failed');
+    if (status >= 500) httpLog.error({ err, method: request.method, url: request.url }, 'request failed');
     void reply.status(status).send({ error: { code, message: status >= 500 ? 'internal error' : err.message } });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -38,7 +38,8 @@ export interface EventSink {
 /** The `watcher-state` bucket: one checkpoint per repository. */
 export interface CheckpointStore {
   load(repo: string): Promise<Checkpoint | undefined>;
-  save(checkpoint: Checkpoint): Promise<void>;
+  /** `isEntriesUnchanged` lets a store that keeps entries apart skip rewriting them when only the commit moved. */
+  save(checkpoint: Checkpoint, hint?: { isEntriesUnchanged: boolean }): Promise<void>;
 }
 
 /** The `leases` bucket: one holder per repository at a time, expiring unless renewed. */

@@ -46,6 +46,10 @@ export interface CommitOutcome {
   puts: number;
   removals: number;
   failures: number;
+  renderMs: number;
+  publishMs: number;
+  /** `performance.now()` when the last key and event of this commit were acknowledged. */
+  publishedAtMs: number;
 }
 
 export interface RepoStatus {
@@ -168,6 +172,7 @@ export class RepoSync {
       const previous = (await this.currentCheckpoint())?.entries ?? emptyEntries();
 
       // Render every (cluster, component) and decide what changed.
+      const renderStartedMs = performance.now();
       const render = await withSpan(tracer, 'repo-watcher.render', { 'driftless.repo': repo, 'driftless.commit': sha }, async (span) => {
         const startedMs = performance.now();
         // Knowing what changed since the last rendered commit lets the renderer skip unaffected pairs.
@@ -178,24 +183,27 @@ export class RepoSync {
         return result;
       });
       const plan = planPublish(previous, render);
+      const renderMs = performance.now() - renderStartedMs;
 
       // Publish only while holding the lease: another watcher may have taken over meanwhile.
       if (!(await this.deps.lease.renew()).isHeld) throw new LeaseLostError(`lost the lease on repository ${repo} before publishing commit ${sha}`);
+      const publishStartedMs = performance.now();
       await withSpan(tracer, 'repo-watcher.publish', { 'driftless.repo': repo, 'driftless.commit': sha }, async (span) => {
-        const startedMs = performance.now();
         await this.publish(plan, commit, rewrite);
-        metrics.publishMs.record(performance.now() - startedMs, { repo });
         span.setAttributes({ 'driftless.puts': plan.puts.length, 'driftless.removals': plan.removals.length });
       });
+      const publishedAtMs = performance.now();
+      const publishMs = publishedAtMs - publishStartedMs;
+      metrics.publishMs.record(publishMs, { repo });
 
       const next: Checkpoint = { repo, branch, commitSha: sha, entries: plan.nextEntries };
-      await this.deps.checkpoints.save(next);
+      await this.deps.checkpoints.save(next, { isEntriesUnchanged: plan.puts.length === 0 && plan.removals.length === 0 });
       this.checkpoint = next;
       log.info(
         { repo, revision: sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length, isRewrite: rewrite !== undefined },
         'commit published',
       );
-      return { sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length };
+      return { sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length, renderMs, publishMs, publishedAtMs };
     });
   }
 

@@ -38,8 +38,17 @@ export class NatsCheckpointStore implements CheckpointStore {
     return { repo: stored.repo, branch: stored.branch, commitSha: stored.commitSha, entries };
   }
 
-  async save(checkpoint: Checkpoint): Promise<void> {
+  async save(checkpoint: Checkpoint, hint: { isEntriesUnchanged: boolean } = { isEntriesUnchanged: false }): Promise<void> {
     const key = kvKeys.lastPublished(checkpoint.repo);
+    if (hint.isEntriesUnchanged) {
+      // Only the commit moved: point at the entries object already stored instead of rewriting it.
+      const entry = await this.options.watcherState.get(key);
+      const stored = entry && entry.operation === 'PUT' ? entry.json<Stored>() : undefined;
+      if (stored && 'entriesObject' in stored && stored.branch === checkpoint.branch) {
+        await this.options.watcherState.put(key, JSON.stringify({ ...stored, commitSha: checkpoint.commitSha } satisfies Stored), { previousSeq: entry!.revision });
+        return;
+      }
+    }
     const inline: Stored = { format: FORMAT, ...checkpoint, entries: { ...checkpoint.entries } };
     const inlineJson = JSON.stringify(inline);
     if (Buffer.byteLength(inlineJson, 'utf8') <= this.options.maxInlineBytes) {
