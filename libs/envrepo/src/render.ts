@@ -217,14 +217,14 @@ export async function renderPlacements(model: Environment, reader: RepoReader, p
       else results.set(key, renderCached(cache, pair, compiled));
     }
   });
+  // Forget pairs no longer placed anywhere, so a long-lived cache does not grow with history.
+  if (cache.resultCount > model.placements.length) cache.retainResults(new Set(model.placements.map((p) => pairKey(p.cluster, p.component))));
   return placements.map((p) => results.get(pairKey(p.cluster, p.component)) as RenderResult);
 }
 
 /** Renders every placed (cluster, component) pair of the environment. */
 export async function renderAll(model: Environment, reader: RepoReader, options: RenderOptions = {}): Promise<RenderResult[]> {
-  const results = await renderPlacements(model, reader, model.placements, options);
-  if (options.cache) asLru(options.cache).retainResults(new Set(model.placements.map((p) => pairKey(p.cluster, p.component))));
-  return results;
+  return renderPlacements(model, reader, model.placements, options);
 }
 
 /** Renders one pair; a NotFoundError if no app places that component on that cluster. */
