@@ -113,7 +113,8 @@ export function pruneUnapplied(merged: JsonObject, lastSet: FieldSet, appliedSet
   const owned = appliedSet.union(othersSet);
   const candidates = lastSet.difference(appliedSet).paths();
   const emptied = new Map<string, FieldPath>();
-  for (const path of candidates.sort((a, b) => b.length - a.length)) {
+  // Shallow paths first: a removed item takes its fields with it, a kept one has its fields checked one by one.
+  for (const path of candidates.sort((a, b) => a.length - b.length)) {
     if (owned.touches(path)) continue;
     if (isItemKeyField(path) && owned.touches(path.slice(0, -1))) continue;
     if (removeAt(merged, path, schema)) {
