@@ -86,7 +86,8 @@ export class IngestWorker {
       await sleep(this.delayMs(), this.options.signal);
       hooks.working?.();
     }
-    const logical = msgs.map((m) => ({ ...m, subject: m.subject.startsWith(this.prefix) ? m.subject.slice(this.prefix.length) : m.subject }));
+    // Fields one by one: a JsMsg's `data` is a getter, which spreading would drop.
+    const logical = msgs.map((m) => ({ seq: m.seq, data: m.data, headers: m.headers, subject: m.subject.startsWith(this.prefix) ? m.subject.slice(this.prefix.length) : m.subject }));
     const intake = sortBatch(logical);
     const events = intake.flatMap((i) => (i.kind === 'event' ? [i.event] : []));
     const deadLetters: DeadLetter[] = intake.flatMap((i) => {

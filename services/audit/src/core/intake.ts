@@ -11,6 +11,8 @@ export interface RawMessage {
   data: Uint8Array;
   /** Position in the stream; identifies a message that has no usable event id. */
   seq: number;
+  /** NATS headers; `traceparent` there is used when the envelope has none. */
+  headers?: { get(key: string): string } | undefined;
 }
 
 export type Intake =
@@ -101,6 +103,8 @@ export function sortBatch(messages: readonly RawMessage[]): Intake[] {
     }
     if (seen.has(event.id)) return { kind: 'duplicate', index, eventId: event.id };
     seen.add(event.id);
+    const traceparent = msg.headers?.get('traceparent');
+    if (event.traceparent === undefined && traceparent) return { kind: 'event', index, event: { ...event, traceparent } };
     return { kind: 'event', index, event };
   });
 }

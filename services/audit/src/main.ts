@@ -1,0 +1,141 @@
+/**
+ * The audit service process: reads its configuration once, connects to Postgres and NATS,
+ * migrates, stores the bootstrap admin token (hashed), then runs the ingest consumer and the
+ * HTTP API until SIGTERM/SIGINT, finishing the batch in hand before it exits.
+ *
+ * `main.ts create-token <name> <viewer|operator|admin>` prints a new API token once and exits.
+ */
+import { ConfigError, describeConfig } from '@driftless/config';
+import { connectDb } from '@driftless/db';
+import { connectNats, provision } from '@driftless/nats';
+import { createLogger, createMetrics, PROMETHEUS_CONTENT_TYPE, startTelemetry } from '@driftless/telemetry';
+import { PgLedgerWriter } from './adapters/pg-ledger-writer.js';
+import { PgAuditQueries } from './adapters/pg-queries.js';
+import { migrateAuditDb } from './adapters/pg-schema.js';
+import { PgTokenStore } from './adapters/pg-tokens.js';
+import { runNatsIngest } from './adapters/nats-ingest.js';
+import { auditConfigSpec, loadAuditConfig, type AuditConfig } from './config.js';
+import { ROLES, type Role } from './core/roles.js';
+import { buildApp } from './http/app.js';
+import { IngestWorker } from './ingest.js';
+
+const VERSION = '0.1.0';
+
+async function createToken(config: AuditConfig, name: string | undefined, role: string | undefined): Promise<void> {
+  if (!name || !ROLES.includes(role as Role)) throw new Error(`usage: create-token <name> <${ROLES.join('|')}>`);
+  const sql = await connectDb(config.postgresUrl, { max: 1, maxAttempts: 3 });
+  try {
+    await migrateAuditDb(sql);
+    const token = await new PgTokenStore(sql).create(name, role as Role);
+    // The only place a token is ever shown: on the operator's own terminal, once.
+    process.stdout.write(`${token.secret}\n`);
+    process.stderr.write(`created token ${token.id} "${name}" with role ${role}\n`);
+  } finally {
+    await sql.end();
+  }
+}
+
+async function serve(config: AuditConfig): Promise<void> {
+  const log = createLogger({ name: 'audit', level: config.logLevel });
+  const telemetry = startTelemetry({ serviceName: 'driftless-audit', serviceVersion: VERSION, env: process.env });
+  const metrics = createMetrics({ serviceName: 'driftless-audit', prefix: 'driftless' });
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      stop.abort();
+    });
+  }
+
+  // Connect and prepare the database.
+  const sql = await connectDb(config.postgresUrl, { max: config.postgresPoolSize, log, signal: stop.signal });
+  const migrated = await migrateAuditDb(sql);
+  if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'migrated the audit database');
+  const tokens = new PgTokenStore(sql);
+  if (config.adminToken !== undefined) await tokens.put({ id: 'bootstrap-admin', name: 'bootstrap admin', role: 'admin', secret: config.adminToken });
+
+  // Connect to NATS and make sure the events stream exists.
+  const nc = await connectNats({
+    servers: config.natsUrls,
+    name: 'driftless-audit',
+    ...(config.natsUser === undefined ? {} : { user: config.natsUser }),
+    ...(config.natsPassword === undefined ? {} : { pass: config.natsPassword }),
+    ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+    signal: stop.signal,
+    log,
+  });
+  const { js } = await provision(nc, { names: { eventsStream: config.eventsStream, subjectPrefix: config.subjectPrefix }, log });
+
+  // Ingest.
+  const worker = new IngestWorker({
+    writer: new PgLedgerWriter(sql),
+    log: log.child({ unit: 'ingest' }),
+    subjectPrefix: config.subjectPrefix,
+    retryMaxDelayMs: config.retryMaxDelayMs,
+    meter: metrics.meter,
+    signal: stop.signal,
+  });
+  metrics.meter
+    .createObservableGauge('audit_ledger_tip_seq', { description: 'Position of the newest ledger row this replica wrote' })
+    .addCallback((result) => {
+      if (worker.lastResult) result.observe(worker.lastResult.tip.seq);
+    });
+  const ingest = runNatsIngest({
+    js,
+    stream: config.eventsStream,
+    durable: config.durable,
+    subjectPrefix: config.subjectPrefix,
+    maxBatch: config.maxBatch,
+    maxWaitMs: config.maxWaitMs,
+    worker,
+    signal: stop.signal,
+    log: log.child({ unit: 'ingest' }),
+  });
+
+  // Serve the API.
+  const app = await buildApp({
+    queries: new PgAuditQueries(sql),
+    tokens,
+    readiness: [
+      { name: 'postgres', check: async () => void (await sql`select 1`) },
+      {
+        name: 'nats',
+        check: () => (nc.isClosed() ? Promise.reject(new Error('NATS connection closed')) : Promise.resolve()),
+      },
+      {
+        name: 'ingest',
+        check: () =>
+          worker.consecutiveFailures === 0 ? Promise.resolve() : Promise.reject(new Error(`${worker.consecutiveFailures} consecutive batch writes failed`)),
+      },
+    ],
+    metrics: { contentType: PROMETHEUS_CONTENT_TYPE, render: () => metrics.renderPrometheus() },
+    log,
+    version: VERSION,
+  });
+  await app.listen({ host: config.httpHost, port: config.httpPort });
+
+  await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await app.close();
+  await ingest;
+  await nc.drain();
+  await sql.end({ timeout: 5 });
+  await metrics.shutdown();
+  await telemetry.shutdown();
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`driftless audit service\n\nEnvironment:\n${describeConfig(auditConfigSpec)}\n`);
+    return;
+  }
+  const config = loadAuditConfig(process.env);
+  if (argv[0] === 'create-token') return createToken(config, argv[1], argv[2]);
+  return serve(config);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // One clear line (or the config's list), never a bare stack.
+  const message = err instanceof ConfigError ? err.message : `audit: cannot run: ${(err as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});
