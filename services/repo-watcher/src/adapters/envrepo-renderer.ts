@@ -39,7 +39,7 @@ export class EnvrepoRenderer implements Renderer {
   async render(sha: string, reader: RepoReader, change?: RenderChange): Promise<CommitRender> {
     let model: Environment;
     try {
-      model = await loadEnvironment(reader, this.limits);
+      model = await loadEnvironment(reader, this.limits, { cache: this.cache });
     } catch (err) {
       if (err instanceof RenderError) return { pairs: [], failures: [failureOf(err)] };
       throw err;
