@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import type { Json } from '../core/json.js';
 import { ApiError, StatusReason, errors } from '../core/status.js';
 import { PatchType } from '../core/api.js';
+import { decodeProtobufObject } from './protobuf.js';
 
 export const MediaType = {
   Json: 'application/json',
@@ -44,6 +45,7 @@ function parseYaml(text: string, what: string): Json {
 /** Whether a body of this media type may be sent with `method` (and which patch type it is). */
 export function parseBody(method: string, contentType: string | undefined, raw: Buffer): { body: Json | undefined; patchType?: PatchType } {
   const type = mediaTypeOf(contentType);
+  if (type === MediaType.Protobuf && method !== 'PATCH') return { body: decodeProtobufObject(raw) };
   const text = raw.toString('utf8');
   if (method === 'PATCH') {
     const patchTypes: readonly string[] = Object.values(PatchType);
@@ -54,7 +56,6 @@ export function parseBody(method: string, contentType: string | undefined, raw: 
     return { body, patchType };
   }
   if (text.trim() === '') return { body: undefined };
-  if (type === MediaType.Protobuf) throw errors.unsupportedMediaType(type, [MediaType.Json, MediaType.Yaml]);
   if (type === MediaType.Yaml || type === 'application/x-yaml' || type === 'text/yaml') return { body: parseYaml(text, 'error decoding YAML') };
   if (type === '' || type === MediaType.Json || type === '*/*') return { body: parseJson(text, "couldn't get version/kind; json parse error") };
   throw errors.unsupportedMediaType(type, [MediaType.Json, MediaType.Yaml]);
