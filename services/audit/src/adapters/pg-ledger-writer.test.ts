@@ -88,6 +88,26 @@ describe('PgLedgerWriter', () => {
     assert.deepEqual(again, snapshot);
   });
 
+  it('keeps one linear chain when two writers (two replicas) append at once', async () => {
+    const second = new PgLedgerWriter(db.sql);
+    const burst = (label: string) =>
+      Array.from({ length: 20 }, (_, batch) =>
+        Array.from({ length: 10 }, (_, i) => events.healthChanged({ cluster: 'race', component: label, version: '1', from: null, to: 'Healthy', id: `${label}-${batch}-${i}` })),
+      );
+    await Promise.all([
+      (async () => {
+        for (const batch of burst('a')) await writer.write({ events: batch, deadLetters: [] });
+      })(),
+      (async () => {
+        for (const batch of burst('b')) await second.write({ events: batch, deadLetters: [] });
+      })(),
+    ]);
+    const result = await queries.verify({});
+    assert.equal(result.isIntact, true);
+    const [row] = await db.sql<{ n: number; maxSeq: string }[]>`select count(*)::int as n, max(seq) as "maxSeq" from transitions`;
+    assert.equal(Number(row?.maxSeq), row?.n, 'no gaps');
+  });
+
   it('refuses UPDATE and DELETE on the ledger', async () => {
     await assert.rejects(
       db.sql`update transitions set actor = 'mallory' where seq = 1`.catch((err: unknown) => Promise.reject(mapped(err))),
