@@ -163,10 +163,14 @@ describe('client-node against kube-sim', () => {
       const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
       return d.status?.observedGeneration === 1 ? d : undefined;
     }, { what: 'the simulated controller' });
+    await sim.cluster.whenSettled();
+    const settledRv = sim.cluster.resourceVersion;
     const writes = sim.cluster.stats().writes;
     const again = await objects.patch(deployment(ns, 'web', 'nginx:1'), undefined, undefined, 'driftless-agent', true, PatchStrategy.ServerSideApply);
-    assert.equal(again.metadata?.resourceVersion, stable.metadata?.resourceVersion);
+    assert.equal(again.metadata?.resourceVersion, (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).metadata?.resourceVersion);
+    assert.ok(Number(again.metadata?.resourceVersion) >= Number(stable.metadata?.resourceVersion));
     assert.equal(sim.cluster.stats().writes, writes);
+    assert.equal(sim.cluster.resourceVersion, settledRv);
   });
 
   it('reports a field-manager conflict as 409 with FieldManagerConflict causes', async () => {
@@ -201,6 +205,7 @@ describe('client-node against kube-sim', () => {
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'dry' } }, dryRun: 'All' });
     assert.equal((await failure(core.readNamespacedConfigMap({ namespace: ns, name: 'dry' }))).code, 404);
     const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cfg' }, data: { k: '1' } } });
+    await sim.cluster.whenSettled();
     const rv = sim.cluster.resourceVersion;
     const dryPatched = await core.patchNamespacedConfigMap({ namespace: ns, name: 'cfg', body: { data: { k: '2' } }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     assert.equal(dryPatched.data?.['k'], '2');

@@ -193,6 +193,18 @@ export class SimCluster {
     return this.api.onChange(listener);
   }
 
+  /**
+   * Resolves once the simulated controllers have nothing left to do soon (no status or
+   * ReplicaSet write pending), so a test can assert "no further writes" without sleeping.
+   */
+  async whenSettled({ timeoutMs = 10_000 } = {}): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.controller.pendingCount > 0) {
+      if (Date.now() > deadline) throw new Error(`kube-sim ${this.name}: controllers still busy after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(5, Math.min(50, this.options.controllerDelayMs))));
+    }
+  }
+
   setControllerEnabled(isEnabled: boolean): void {
     if (isEnabled) this.controller.start();
     else this.controller.stop();

@@ -678,7 +678,31 @@ export class KubeApi {
     const removed = this.store.remove(resourceKey(rt), ns, name);
     if (!removed) return obj;
     this.afterWrite(rt, WatchEventType.Deleted, removed);
+    this.collectDependents(removed);
     return removed;
+  }
+
+  /**
+   * Background garbage collection: objects in the same namespace whose only owner was `owner`
+   * are deleted too (a Deployment's ReplicaSets, for example).
+   */
+  private collectDependents(owner: KubeObject): void {
+    const uid = str(getIn(owner, ['metadata', 'uid']));
+    const ns = namespaceOf(owner);
+    if (!uid || ns === '') return;
+    for (const key of this.store.keysWithObjectsIn(ns)) {
+      const rt = this.registry.versionsOf(key)[0];
+      if (!rt) continue;
+      for (const o of this.store.list(key, ns)) {
+        const refs = getIn(o, ['metadata', 'ownerReferences']);
+        if (!Array.isArray(refs) || refs.length !== 1 || !isObject(refs[0]) || refs[0]['uid'] !== uid) continue;
+        try {
+          this.delete({ rt, namespace: ns, name: nameOf(o), subresource: '' }, { isDryRun: false });
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+        }
+      }
+    }
   }
 
   // ---- CustomResourceDefinitions ----

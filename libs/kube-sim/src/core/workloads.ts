@@ -6,7 +6,7 @@
  * failures can be tested.
  */
 import type { Json, JsonObject, KubeObject } from './json.js';
-import { getIn, isObject, nameOf, num, rfc3339, str } from './json.js';
+import { clone, getIn, isObject, nameOf, namespaceOf, num, rfc3339, str } from './json.js';
 import type { ResourceType } from './resources.js';
 
 export interface SimulationOptions {
@@ -212,4 +212,55 @@ export function simulateWorkload(rt: ResourceType, obj: KubeObject, now: Date, p
     default:
       return undefined;
   }
+}
+
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+
+/** The revision a Deployment controller wrote on a ReplicaSet (0 when none). */
+export function revisionOf(obj: KubeObject): number {
+  const raw = str(getIn(obj, ['metadata', 'annotations', REVISION_ANNOTATION]));
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) ? n : 0;
+}
+
+/** Whether `rs` is controlled by the object with this uid. */
+export function isControlledBy(rs: KubeObject, uid: string): boolean {
+  const refs = getIn(rs, ['metadata', 'ownerReferences']);
+  return Array.isArray(refs) && refs.some((r) => isObject(r) && r['uid'] === uid && r['controller'] === true);
+}
+
+/** The ReplicaSet the Deployment controller keeps for a Deployment's current pod template. */
+export function replicaSetFor(deploy: KubeObject, revision: number): KubeObject {
+  const template = clone(getIn(deploy, ['spec', 'template']) ?? {});
+  const hash = templateHash(template);
+  const replicas = num(getIn(deploy, ['spec', 'replicas'])) ?? 1;
+  const templateMeta = isObject(template) ? (isObject(template['metadata']) ? template['metadata'] : (template['metadata'] = {})) : {};
+  const labels = isObject(templateMeta['labels']) ? templateMeta['labels'] : {};
+  labels[POD_TEMPLATE_HASH_LABEL] = hash;
+  templateMeta['labels'] = labels;
+  const selector = clone(getIn(deploy, ['spec', 'selector']) ?? {});
+  if (isObject(selector)) {
+    const ml = isObject(selector['matchLabels']) ? selector['matchLabels'] : {};
+    ml[POD_TEMPLATE_HASH_LABEL] = hash;
+    selector['matchLabels'] = ml;
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${nameOf(deploy)}-${hash}`,
+      namespace: namespaceOf(deploy),
+      labels: clone(labels),
+      annotations: {
+        'deployment.kubernetes.io/desired-replicas': String(replicas),
+        'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas / 4)),
+        [REVISION_ANNOTATION]: String(revision),
+      },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: nameOf(deploy), uid: str(getIn(deploy, ['metadata', 'uid'])) ?? '', controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    spec: { replicas, selector, template },
+  };
 }

@@ -54,8 +54,18 @@ const OBJECT_REF = msg({
   5: { name: 'apiVersion', type: 'string' },
 });
 
+const DELETE_OPTIONS = msg({
+  1: { name: 'gracePeriodSeconds', type: 'int64' },
+  2: { name: 'preconditions', type: msg({ 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } }) },
+  3: { name: 'orphanDependents', type: 'bool' },
+  4: { name: 'propagationPolicy', type: 'string' },
+  5: { name: 'dryRun', type: 'string', isRepeated: true },
+});
+
 /** Supported kinds by "apiVersion/kind". */
 const KINDS: Readonly<Record<string, Message>> = {
+  'v1/DeleteOptions': DELETE_OPTIONS,
+  'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': msg({
     1: { name: 'metadata', type: OBJECT_META },
     2: { name: 'spec', type: msg({ 1: { name: 'finalizers', type: 'string', isRepeated: true } }) },
@@ -188,7 +198,7 @@ export function decodeProtobufObject(body: Buffer): JsonObject {
     throw new ApiError(
       415,
       StatusReason.UnsupportedMediaType,
-      `kube-sim reads protobuf only for ${Object.keys(KINDS).map((k) => k.split('/').pop()).join(', ')}, not ${kind || 'this kind'}: send ${kind || 'it'} as application/json or application/yaml (e.g. kubectl create -f / kubectl apply)`,
+      `kube-sim reads protobuf only for ${[...new Set(Object.keys(KINDS).map((k) => k.split('/').pop()))].join(', ')}, not ${kind || 'this kind'}: send ${kind || 'it'} as application/json or application/yaml (e.g. kubectl create -f / kubectl apply)`,
     );
   }
   try {

@@ -101,6 +101,14 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
     AGE,
     ...WORKLOAD_WIDE,
   ],
+  'apps/ReplicaSet': [
+    NAME,
+    { name: 'Desired', type: 'integer', description: 'Number of desired pods.', cell: int(['spec', 'replicas']) },
+    { name: 'Current', type: 'integer', description: 'Number of actual replicas.', cell: int(['status', 'replicas']) },
+    { name: 'Ready', type: 'integer', description: 'The number of ready replicas for this replica set.', cell: int(['status', 'readyReplicas']) },
+    AGE,
+    ...WORKLOAD_WIDE,
+  ],
   'apps/DaemonSet': [
     NAME,
     { name: 'Desired', type: 'integer', description: 'The total number of nodes that should be running the daemon pod.', cell: int(['status', 'desiredNumberScheduled']) },
