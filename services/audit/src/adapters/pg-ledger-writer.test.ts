@@ -86,6 +86,16 @@ describe('PgLedgerWriter', () => {
     assert.equal(rebuilt, snapshot.length);
     const again = await db.sql`select * from component_state order by cluster, component`;
     assert.deepEqual(again, snapshot);
+    // The skew summary kept by triggers equals a fresh count over the states.
+    const summary = await db.sql`select stage, component, kind, version, clusters from stage_versions where clusters > 0 order by 1, 2, 3, 4`;
+    const counted = await db.sql`
+      select stage, component, kind, version, count(*)::int as clusters from (
+        select stage, component, 'desired' as kind, desired_version as version from component_state where stage is not null and desired_version is not null and not is_removed
+        union all
+        select stage, component, 'applied', applied_version from component_state where stage is not null and applied_version is not null and not is_removed
+      ) d group by 1, 2, 3, 4 order by 1, 2, 3, 4`;
+    assert.ok(counted.length >= 2);
+    assert.deepEqual(summary, counted);
   });
 
   it('keeps one linear chain when two writers (two replicas) append at once', async () => {

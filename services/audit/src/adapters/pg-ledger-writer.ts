@@ -53,7 +53,8 @@ async function writeDimensions(tx: TransactionSql, plan: BatchPlan, now: Date): 
     await tx`
       insert into clusters (name, stage, first_seen_at)
       select name, stage, ${at}::timestamptz from json_to_recordset(${tx.json(records)}::json) as r(name text, stage text)
-      on conflict (name) do update set stage = coalesce(clusters.stage, excluded.stage)`;
+      on conflict (name) do update set stage = excluded.stage
+      where clusters.stage is null and excluded.stage is not null`;
   }
   for (const r of plan.registrations) {
     // The newest registration wins; a revocation older than it no longer applies.
@@ -61,6 +62,8 @@ async function writeDimensions(tx: TransactionSql, plan: BatchPlan, now: Date): 
       update clusters set stage = ${r.stage}, labels = ${tx.json(r.labels)}, registered_at = ${r.at},
         revoked_at = case when revoked_at < ${r.at} then null else revoked_at end
       where name = ${r.cluster} and (registered_at is null or registered_at <= ${r.at})`;
+    // Pairs the repository never placed take their cluster's stage.
+    await tx`update component_state set stage = ${r.stage} where cluster = ${r.cluster} and placement_at is null and stage is distinct from ${r.stage}`;
   }
   for (const r of plan.revocations) {
     await tx`
@@ -113,11 +116,11 @@ export async function loadStates(tx: TransactionSql | Sql, pairs: readonly { clu
 }
 
 /** Inserts or replaces whole state rows. */
-export async function upsertStates(tx: TransactionSql, states: readonly ComponentState[]): Promise<void> {
+export async function upsertStates(tx: TransactionSql, states: readonly ComponentState[], clusterStages: ReadonlyMap<string, string | null>): Promise<void> {
   const columns = tx.unsafe(STATE_COLUMNS.join(', '));
   const updates = tx.unsafe(STATE_COLUMNS.filter((c) => c !== 'cluster' && c !== 'component').map((c) => `${c} = excluded.${c}`).join(', '));
   for (const chunk of chunks(states, CHUNK_ROWS)) {
-    const records = chunk.map((s) => stateRecord(s));
+    const records = chunk.map((s) => stateRecord(s, clusterStages.get(s.cluster) ?? null));
     await tx`
       insert into component_state (${columns})
       select ${columns} from json_to_recordset(${tx.json(records as unknown as JSONValue)}::json) as r(${tx.unsafe(STATE_RECORD_TYPES)})
@@ -170,7 +173,11 @@ export class PgLedgerWriter implements LedgerWriter {
       }
       const current = await loadStates(tx, [...pairs.values()]);
       const touched = foldAll(current, plan.rows);
-      if (touched.size > 0) await upsertStates(tx, [...touched.values()]);
+      if (touched.size > 0) {
+        const stages = new Map<string, string | null>(knownStages);
+        for (const [name, stage] of plan.clusters) if (stage !== null) stages.set(name, stage);
+        await upsertStates(tx, [...touched.values()], stages);
+      }
     }
     for (const dl of batch.deadLetters) {
       await tx`
@@ -200,13 +207,15 @@ export async function rebuildComponentState(sql: Sql, options: { chunkRows?: num
     return await sql.begin(async (tx) => {
       await lockLedger(tx);
       await tx`delete from component_state`;
+      const stageRows = await tx<{ name: string; stage: string | null }[]>`select name, stage from clusters`;
+      const stages = new Map(stageRows.map((r) => [r.name, r.stage]));
       let pending = new Map<string, ComponentState>();
       let count = 0;
       // Rows come grouped by pair, so only the pair of the last row read can continue in the next chunk.
       const flush = async (keep: string | undefined) => {
         const carried = keep === undefined ? undefined : pending.get(keep);
         if (carried) pending.delete(keep as string);
-        if (pending.size > 0) await upsertStates(tx, [...pending.values()]);
+        if (pending.size > 0) await upsertStates(tx, [...pending.values()], stages);
         count += pending.size;
         pending = carried ? new Map([[keep as string, carried]]) : new Map<string, ComponentState>();
       };

@@ -85,37 +85,34 @@ export class PgAuditQueries implements AuditQueries {
       const where: PendingQuery<Row[]>[] = [];
       if (q.cluster !== undefined) where.push(sql`s.cluster = ${q.cluster}`);
       if (q.component !== undefined) where.push(sql`s.component = ${q.component}`);
-      if (q.stage !== undefined) where.push(sql`coalesce(s.stage, c.stage) = ${q.stage}`);
+      if (q.stage !== undefined) where.push(sql`s.stage = ${q.stage}`);
       if (q.after !== undefined) where.push(sql`(s.cluster, s.component) > (${q.after.cluster}, ${q.after.component})`);
-      const rows = await sql<DbRow[]>`
-        select s.*, coalesce(s.stage, c.stage) as effective_stage
-        from component_state s left join clusters c on c.name = s.cluster
-        where ${and(sql, where)}
-        order by s.cluster, s.component limit ${q.limit + 1}`;
+      const rows = await sql<DbRow[]>`select s.* from component_state s where ${and(sql, where)} order by s.cluster, s.component limit ${q.limit + 1}`;
       const result = page(rows.map(toInventoryRow), q.limit, (last) => ({ cluster: last.state.cluster, component: last.state.component }));
-      const components = [...new Set(result.items.map((r) => r.state.component))];
-      return { ...result, stageVersions: await this.stageVersions(components) };
+      return { ...result, stageVersions: await this.stageVersions(result.items) };
     });
   }
 
-  private async stageVersions(components: readonly string[]): Promise<StageVersions[]> {
-    if (components.length === 0) return [];
-    const rows = await this.sql<{ stage: string; component: string; desired_versions: string[]; applied_versions: string[] }[]>`
-      select coalesce(s.stage, c.stage) as stage, s.component,
-        coalesce(array_agg(distinct s.desired_version) filter (where s.desired_version is not null and not s.is_removed), '{}') as desired_versions,
-        coalesce(array_agg(distinct s.applied_version) filter (where s.applied_version is not null and not s.is_removed), '{}') as applied_versions
-      from component_state s left join clusters c on c.name = s.cluster
-      where s.component = any(${[...components]}::text[]) and coalesce(s.stage, c.stage) is not null
+  /** The distinct versions across each (stage, component) group the rows belong to. */
+  private async stageVersions(rows: readonly InventoryRow[]): Promise<StageVersions[]> {
+    const groups = new Map<string, { stage: string; component: string }>();
+    for (const r of rows) if (r.stage !== null) groups.set(`${r.stage}/${r.state.component}`, { stage: r.stage, component: r.state.component });
+    if (groups.size === 0) return [];
+    const keys = [...groups.values()];
+    // Reads the trigger-maintained summary: a few rows per group, however large the fleet.
+    const result = await this.sql<{ stage: string; component: string; desired_versions: string[]; applied_versions: string[] }[]>`
+      select k.stage, k.component,
+        coalesce(array_agg(v.version) filter (where v.kind = 'desired'), '{}') as desired_versions,
+        coalesce(array_agg(v.version) filter (where v.kind = 'applied'), '{}') as applied_versions
+      from unnest(${keys.map((k) => k.stage)}::text[], ${keys.map((k) => k.component)}::text[]) as k(stage, component)
+      join stage_versions v on v.stage = k.stage and v.component = k.component and v.clusters > 0
       group by 1, 2`;
-    return rows.map((r) => ({ stage: r.stage, component: r.component, desiredVersions: r.desired_versions, appliedVersions: r.applied_versions }));
+    return result.map((r) => ({ stage: r.stage, component: r.component, desiredVersions: r.desired_versions, appliedVersions: r.applied_versions }));
   }
 
   statesOfComponent(component: string): Promise<InventoryRow[]> {
     return this.run(async () => {
-      const rows = await this.sql<DbRow[]>`
-        select s.*, coalesce(s.stage, c.stage) as effective_stage
-        from component_state s left join clusters c on c.name = s.cluster
-        where s.component = ${component} order by s.cluster`;
+      const rows = await this.sql<DbRow[]>`select s.* from component_state s where s.component = ${component} order by s.cluster`;
       return rows.map(toInventoryRow);
     });
   }
@@ -296,5 +293,5 @@ export class PgAuditQueries implements AuditQueries {
 }
 
 function toInventoryRow(r: DbRow): InventoryRow {
-  return { state: toComponentState(r), stage: (r['effective_stage'] as string | null) ?? null };
+  return { state: toComponentState(r), stage: (r['stage'] as string | null) ?? null };
 }

@@ -131,12 +131,12 @@ export function toComponentState(r: DbRow): ComponentState {
 
 const iso = (v: Date | undefined): string | null => (v === undefined ? null : v.toISOString());
 
-/** A state as a JSON record for `json_to_recordset`. `stage` is the placement's; readers fall back to the cluster's. */
-export function stateRecord(state: ComponentState): DbRow {
+/** A state as a JSON record for `json_to_recordset`; `stage` is the placement's, else the cluster's. */
+export function stateRecord(state: ComponentState, clusterStage: string | null): DbRow {
   return {
     cluster: state.cluster,
     component: state.component,
-    stage: state.placement?.stage ?? null,
+    stage: state.placement?.stage ?? clusterStage,
     apps: state.placement?.apps ?? [],
     repo: state.placement?.repo ?? null,
     placement_at: iso(state.placement?.at),

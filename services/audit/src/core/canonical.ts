@@ -9,9 +9,21 @@ export function canonicalJson(value: unknown): string {
     // JSON has no undefined; inside arrays JSON.stringify writes null, and so do we.
     return JSON.stringify(value ?? null);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // Default sort compares UTF-16 code units: stable across engines and independent of insertion order.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let isFirst = true;
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += `${isFirst ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    isFirst = false;
+  }
+  return `${out}}`;
 }

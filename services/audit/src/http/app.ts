@@ -38,7 +38,6 @@ export async function buildApp(deps: AppDeps) {
     // Repeated query parameters (kind=a&kind=b) arrive as arrays; one value is coerced to [value].
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
     bodyLimit: 64 * 1024,
-    disableRequestLogging: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema]) app.addSchema(schema);

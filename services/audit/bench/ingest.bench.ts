@@ -1,0 +1,245 @@
+/**
+ * Audit benchmark (not a test): ingest throughput batched vs one transaction per event, the
+ * worker's memory while ingesting, end-to-end throughput from JetStream, and API latency over a
+ * large ledger. Run with `npm run bench -w @driftless/audit`; tune with environment variables:
+ *
+ *   BENCH_EVENTS=50000        events for the batched run (and the JetStream run)
+ *   BENCH_BASELINE_EVENTS=2000 events for the one-per-event baseline
+ *   BENCH_BATCH=500           events per transaction
+ *   BENCH_LEDGER_ROWS=10000000 ledger rows generated for the query latencies
+ *   BENCH_CLUSTERS=100 BENCH_COMPONENTS=200
+ *   BENCH_QUERIES=300         requests per measured route
+ */
+import { performance } from 'node:perf_hooks';
+import { createScratchDatabase, type ScratchDatabase } from '@driftless/db/testing';
+import { connectNats, provision, publishEvent } from '@driftless/nats';
+import { isolatedNames, removeResources } from '@driftless/nats/testing';
+import { createLogger } from '@driftless/telemetry';
+import { NATS_URL, POSTGRES_URL, uniqueName } from '@driftless/testkit';
+import type { DriftlessEvent } from '@driftless/contracts';
+import { runNatsIngest } from '../src/adapters/nats-ingest.js';
+import { PgLedgerWriter } from '../src/adapters/pg-ledger-writer.js';
+import { PgAuditQueries } from '../src/adapters/pg-queries.js';
+import { migrateAuditDb } from '../src/adapters/pg-schema.js';
+import { PgTokenStore } from '../src/adapters/pg-tokens.js';
+import type { RawMessage } from '../src/core/intake.js';
+import { buildApp } from '../src/http/app.js';
+import { IngestWorker } from '../src/ingest.js';
+import { commit, events } from '../src/testing/fixtures.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const EVENTS = env('BENCH_EVENTS', 50_000);
+const BASELINE_EVENTS = env('BENCH_BASELINE_EVENTS', 2_000);
+const BATCH = env('BENCH_BATCH', 500);
+const LEDGER_ROWS = env('BENCH_LEDGER_ROWS', 10_000_000);
+const CLUSTERS = env('BENCH_CLUSTERS', 100);
+const COMPONENTS = env('BENCH_COMPONENTS', 200);
+const QUERIES = env('BENCH_QUERIES', 300);
+
+const log = createLogger({ name: 'bench', level: 'silent' });
+const enc = new TextEncoder();
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A realistic mix: mostly agent reports, some desired changes, across the fleet. */
+function fleetEvents(count: number, label: string): DriftlessEvent[] {
+  const base = Date.UTC(2026, 10, 27);
+  return Array.from({ length: count }, (_, i) => {
+    const cluster = `c-${i % CLUSTERS}`;
+    const component = `svc-${Math.floor(i / CLUSTERS) % COMPONENTS}`;
+    const time = new Date(base + i);
+    const version = `1.${i % 7}.0`;
+    switch (i % 5) {
+      case 0:
+        return events.desiredChanged({ cluster, component, stage: `s-${i % 3}`, version, commit: commit(1 + (i % 50)), time });
+      case 1:
+        return events.applied({ cluster, component, version, time, id: `${label}-${i}` });
+      default:
+        return events.healthChanged({ cluster, component, version, from: null, to: i % 2 ? 'Healthy' : 'Progressing', time, id: `${label}-${i}` });
+    }
+  });
+}
+
+function toMessages(list: readonly DriftlessEvent[]): RawMessage[] {
+  return list.map((e, i) => ({ subject: e.subject, data: enc.encode(JSON.stringify(e)), seq: i + 1 }));
+}
+
+class MemoryProbe {
+  peakRss = 0;
+  peakHeap = 0;
+  private timer: NodeJS.Timeout | undefined;
+  start(): this {
+    this.timer = setInterval(() => this.sample(), 50);
+    return this;
+  }
+  sample(): void {
+    const m = process.memoryUsage();
+    this.peakRss = Math.max(this.peakRss, m.rss);
+    this.peakHeap = Math.max(this.peakHeap, m.heapUsed);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+}
+
+async function ingestThroughput(): Promise<void> {
+  print(`\n## Ingest into Postgres (decode + validate + write, ${BATCH} events per transaction)`);
+  const db = await createScratchDatabase(POSTGRES_URL, 'audit_bench_ingest');
+  try {
+    await migrateAuditDb(db.sql);
+    const worker = new IngestWorker({ writer: new PgLedgerWriter(db.sql), log });
+    const batched = toMessages(fleetEvents(EVENTS, 'b'));
+    const probe = new MemoryProbe().start();
+    let t0 = performance.now();
+    for (let i = 0; i < batched.length; i += BATCH) {
+      const outcomes = await worker.handleBatch(batched.slice(i, i + BATCH));
+      if (outcomes.some((o) => o.kind !== 'ack')) throw new Error('a batch was not acked');
+    }
+    const batchedMs = performance.now() - t0;
+    probe.stop();
+    const batchedRate = (EVENTS / batchedMs) * 1000;
+    print(`batched:        ${fmt(EVENTS)} events in ${fmt(batchedMs)} ms = ${fmt(batchedRate)} events/s`);
+    print(`worker memory:  peak RSS ${fmt(probe.peakRss / 2 ** 20)} MiB, peak heap ${fmt(probe.peakHeap / 2 ** 20)} MiB (including the ${fmt(EVENTS)} pre-built messages)`);
+
+    const single = toMessages(fleetEvents(BASELINE_EVENTS, 's'));
+    t0 = performance.now();
+    for (const msg of single) await worker.handleBatch([msg]);
+    const singleMs = performance.now() - t0;
+    const singleRate = (BASELINE_EVENTS / singleMs) * 1000;
+    print(`one per event:  ${fmt(BASELINE_EVENTS)} events in ${fmt(singleMs)} ms = ${fmt(singleRate)} events/s`);
+    print(`ratio:          batched is ${(batchedRate / singleRate).toFixed(1)}x one-insert-per-event`);
+    const verify = await new PgAuditQueries(db.sql).verify({});
+    print(`chain:          ${fmt(verify.checkedRows)} rows verified, intact=${verify.isIntact}`);
+  } finally {
+    await db.drop();
+  }
+}
+
+async function natsThroughput(): Promise<void> {
+  print(`\n## End to end from JetStream (durable pull consumer, batches of ${BATCH})`);
+  const db = await createScratchDatabase(POSTGRES_URL, 'audit_bench_nats');
+  const nc = await connectNats({ servers: NATS_URL, name: 'audit-bench' });
+  const names = isolatedNames('bench');
+  try {
+    await migrateAuditDb(db.sql);
+    const { js } = await provision(nc, { names, eventsMaxBytes: 2 * 1024 ** 3 });
+    const list = fleetEvents(EVENTS, 'n');
+    let t0 = performance.now();
+    // Publish with a bounded window of in-flight acks.
+    for (let i = 0; i < list.length; i += 256) {
+      await Promise.all(list.slice(i, i + 256).map((e) => publishEvent(js, e, { subjectPrefix: names.subjectPrefix })));
+    }
+    print(`published:      ${fmt(EVENTS)} events in ${fmt(performance.now() - t0)} ms (before the consumer starts)`);
+    const stop = new AbortController();
+    const worker = new IngestWorker({ writer: new PgLedgerWriter(db.sql), log, subjectPrefix: names.subjectPrefix, signal: stop.signal });
+    const probe = new MemoryProbe().start();
+    t0 = performance.now();
+    const running = runNatsIngest({ js, stream: names.eventsStream, durable: uniqueName('bench'), subjectPrefix: names.subjectPrefix, maxBatch: BATCH, maxWaitMs: 1000, worker, signal: stop.signal, log });
+    for (;;) {
+      const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from transitions`;
+      const expected = list.length; // every fleet event is a transition
+      if ((row?.n ?? 0) >= expected) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ms = performance.now() - t0;
+    probe.stop();
+    stop.abort();
+    await running;
+    print(`consumed:       ${fmt(EVENTS)} events in ${fmt(ms)} ms = ${fmt((EVENTS / ms) * 1000)} events/s (polling granularity 100 ms)`);
+    print(`process memory: peak RSS ${fmt(probe.peakRss / 2 ** 20)} MiB, peak heap ${fmt(probe.peakHeap / 2 ** 20)} MiB`);
+  } finally {
+    await removeResources(nc, names);
+    await nc.close();
+    await db.drop();
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function generateLedger(db: ScratchDatabase): Promise<void> {
+  const pairs = CLUSTERS * COMPONENTS;
+  const t0 = performance.now();
+  // Indexes are built after the bulk insert (much faster than maintaining them row by row); the result is the same schema.
+  await db.sql.unsafe(`
+    drop index transitions_cluster_component_time, transitions_time, transitions_commit, transitions_actor_time;
+    alter table transitions drop constraint transitions_event_id_key;
+    insert into transitions (seq, event_id, kind, occurred_at, recorded_at, cluster, component, stage, repo, apps,
+      from_version, to_version, from_hash, to_hash, commit_sha, actor, trace_id, source, subject, detail, prev_hash, hash)
+    select g, 'gen-' || g,
+      (array['desired_changed','applied','health_changed','health_changed','drift_detected'])[1 + g % 5],
+      timestamptz '2025-11-27' + (g * interval '3 seconds'), now(),
+      'c-' || (g % ${CLUSTERS}), 'svc-' || ((g / ${CLUSTERS}) % ${COMPONENTS}), 's-' || (g % ${CLUSTERS} % 3), 'envs', null,
+      null, '1.' || (g % 7) || '.0', null, 'sha256:' || md5(g::text) || md5(g::text),
+      case when g % 5 = 0 then lpad(to_hex(g / 1000), 40, '0') end,
+      case when g % 5 = 0 then 'dev' || (g % 20) || '@example.com' when g % 5 = 4 then 'kubectl-edit' end,
+      null, 'bench', 'driftless.evt.bench',
+      jsonb_build_object('cluster', 'c-' || (g % ${CLUSTERS}), 'version', '1.' || (g % 7) || '.0', 'to', 'Healthy'),
+      md5((g - 1)::text) || md5((g - 1)::text), md5(g::text) || md5(g::text)
+    from generate_series(1, ${LEDGER_ROWS}) as g;
+    alter table transitions add constraint transitions_event_id_key unique (event_id);
+    create index transitions_cluster_component_time on transitions (cluster, component, occurred_at desc, seq desc);
+    create index transitions_time on transitions (occurred_at desc, seq desc);
+    create index transitions_commit on transitions (commit_sha) where commit_sha is not null;
+    create index transitions_actor_time on transitions (actor, occurred_at desc, seq desc) where actor is not null;
+    insert into clusters (name, stage, first_seen_at, last_heartbeat_at, agent_version)
+      select 'c-' || c, 's-' || (c % 3), now(), now(), '0.1.0' from generate_series(0, ${CLUSTERS - 1}) as c;
+    insert into component_state (cluster, component, stage, apps, desired_version, desired_hash, desired_commit, desired_at, desired_seq,
+      applied_version, applied_hash, applied_at, applied_seq, health, health_at, health_seq, last_seq)
+      select 'c-' || (p % ${CLUSTERS}), 'svc-' || (p / ${CLUSTERS}), 's-' || (p % ${CLUSTERS} % 3), array['shop'],
+        '1.' || (p % 7) || '.0', 'sha256:x', lpad('1', 40, '0'), now(), p, '1.' || ((p + (p % 11 = 0)::int) % 7) || '.0', 'sha256:x', now(), p,
+        'Healthy', now(), p, p
+      from generate_series(0, ${pairs - 1}) as p;
+    analyze;
+  `);
+  const [size] = await db.sql<{ size: string }[]>`select pg_size_pretty(pg_database_size(current_database())) as size`;
+  print(`generated:      ${fmt(LEDGER_ROWS)} ledger rows, ${fmt(pairs)} component states in ${fmt((performance.now() - t0) / 1000)} s (database ${size?.size})`);
+}
+
+async function queryLatency(): Promise<void> {
+  print(`\n## API latency over ${fmt(LEDGER_ROWS)} ledger rows, ${CLUSTERS} clusters x ${COMPONENTS} components (in-process HTTP incl. auth + serialization)`);
+  const db = await createScratchDatabase(POSTGRES_URL, 'audit_bench_query', { max: 10 });
+  try {
+    await migrateAuditDb(db.sql);
+    await generateLedger(db);
+    const tokens = new PgTokenStore(db.sql);
+    const { secret } = await tokens.create('bench', 'viewer');
+    const app = await buildApp({ queries: new PgAuditQueries(db.sql), tokens });
+    const headers = { authorization: `Bearer ${secret}` };
+    const routes: [string, (i: number) => string][] = [
+      ['transitions, one cluster+component, 100 newest', (i) => `/v1/transitions?cluster=c-${i % CLUSTERS}&component=svc-${(i * 7) % COMPONENTS}&limit=100`],
+      ['transitions, all, 100 newest', () => '/v1/transitions?limit=100'],
+      ['transitions, one actor, 100 newest', (i) => `/v1/transitions?actor=dev${i % 20}@example.com&limit=100`],
+      [`inventory, all ${fmt(CLUSTERS * COMPONENTS)} rows in one page`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`],
+      ['inventory, one cluster', (i) => `/v1/inventory?cluster=c-${i % CLUSTERS}&limit=1000`],
+      ['inventory, first 1000 rows', () => '/v1/inventory?limit=1000'],
+      ['clusters, all', () => '/v1/clusters?limit=1000'],
+      ['diff between two times, one cluster', (i) => `/v1/diff?cluster=c-${i % CLUSTERS}&from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z`],
+    ];
+    for (const [name, url] of routes) {
+      for (let i = 0; i < 20; i++) await app.inject({ url: url(i), headers }); // warm-up
+      const samples: number[] = [];
+      let bytes = 0;
+      const n = name.startsWith('inventory, all') || name.startsWith('diff') ? Math.min(QUERIES, 100) : QUERIES;
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        const res = await app.inject({ url: url(i), headers });
+        samples.push(performance.now() - t0);
+        if (res.statusCode !== 200) throw new Error(`${url(i)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        bytes = res.body.length;
+      }
+      samples.sort((a, b) => a - b);
+      print(`${name.padEnd(52)} p50 ${percentile(samples, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(samples, 99).toFixed(1).padStart(6)} ms  (${n} requests, ${fmt(bytes / 1024)} KiB)`);
+    }
+    await app.close();
+  } finally {
+    await db.drop();
+  }
+}
+
+print(`audit benchmark on ${process.platform}, node ${process.version}; shared machine, figures from one run`);
+await ingestThroughput();
+if (process.env['BENCH_SKIP_NATS'] !== '1') await natsThroughput();
+if (process.env['BENCH_SKIP_QUERIES'] !== '1') await queryLatency();
