@@ -5,7 +5,7 @@
  */
 import type { Json, JsonObject } from './json.js';
 import type { ResourceRegistry, ResourceType } from './resources.js';
-import { ALL_VERBS, Subresource, groupVersion } from './resources.js';
+import { Subresource, groupVersion } from './resources.js';
 
 export interface ServerVersion {
   major: string;
@@ -41,7 +41,7 @@ function apiResource(rt: ResourceType): JsonObject[] {
     singularName: rt.singular,
     namespaced: rt.isNamespaced,
     kind: rt.kind,
-    verbs: [...ALL_VERBS],
+    verbs: [...rt.verbs],
   };
   if (rt.shortNames.length > 0) main['shortNames'] = [...rt.shortNames];
   if (rt.categories.length > 0) main['categories'] = [...rt.categories];

@@ -85,7 +85,9 @@ function pathsFor(rt: ResourceType): Record<string, JsonObject> {
   const idBase = `${rt.group === '' ? 'Core' : rt.group.split('.')[0] ?? ''}${rt.version}${rt.isNamespaced ? 'Namespaced' : ''}${rt.kind}`;
   const nsParam = rt.isNamespaced ? [pathParam('namespace', 'object name and auth scope, such as for teams and projects')] : [];
   const nameParam = pathParam('name', `name of the ${rt.kind}`);
-  const patchTypes = rt.crdName !== undefined ? PATCH_TYPES.filter((t) => !t.includes('strategic')) : PATCH_TYPES;
+  // Strategic merge patch is served but not advertised: kubectl would then compute client-side
+  // apply patches from these (field-less) schemas and fail; unadvertised, it uses its built-in types.
+  const patchTypes = PATCH_TYPES.filter((t) => !t.includes('strategic'));
   const paths: Record<string, JsonObject> = {};
   paths[base] = {
     get: op(rt, 'list', `list${idBase}`, [P.allowWatchBookmarks, P.continue, P.fieldSelector, P.labelSelector, P.limit, P.resourceVersion, P.timeoutSeconds, P.watch], `${schema}List`, gvk, false),

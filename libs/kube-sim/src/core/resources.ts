@@ -26,6 +26,8 @@ export interface ResourceType {
   shortNames: readonly string[];
   categories: readonly string[];
   subresources: readonly Subresource[];
+  /** API verbs served (review kinds only accept create). */
+  verbs: readonly string[];
   /** Whether metadata.generation is kept (bumped on every non-metadata, non-status change). */
   hasGeneration: boolean;
   /** For custom resources with a scale subresource: where replicas and selector live. */
@@ -57,6 +59,8 @@ interface BuiltinSpec {
   subresources?: Subresource[];
   hasGeneration?: boolean;
   categories?: string[];
+  /** A review kind: answered on create, never stored. */
+  isReview?: boolean;
 }
 
 const S = Subresource.Status;
@@ -94,6 +98,8 @@ const BUILTINS: readonly BuiltinSpec[] = [
   { gv: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases' },
   { gv: 'storage.k8s.io/v1', kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], isClusterScoped: true },
   { gv: 'events.k8s.io/v1', kind: 'Event', plural: 'events', shortNames: ['ev'] },
+  { gv: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', isClusterScoped: true, isReview: true },
+  { gv: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', isClusterScoped: true, isReview: true },
   {
     gv: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -119,6 +125,7 @@ function builtin(spec: BuiltinSpec): ResourceType {
     shortNames: spec.shortNames ?? [],
     categories: spec.categories ?? [],
     subresources: spec.subresources ?? [],
+    verbs: spec.isReview ? ['create'] : ALL_VERBS,
     hasGeneration: spec.hasGeneration ?? false,
   };
 }
@@ -180,6 +187,7 @@ export function resourceTypesFromCrd(crd: JsonObject): ResourceType[] {
       shortNames: Array.isArray(names['shortNames']) ? names['shortNames'].filter((s): s is string => typeof s === 'string') : [],
       categories: Array.isArray(names['categories']) ? names['categories'].filter((s): s is string => typeof s === 'string') : [],
       subresources,
+      verbs: ALL_VERBS,
       hasGeneration: true,
       crdName,
     };

@@ -82,6 +82,24 @@ function forbidden(role: Role, verb: string, rt: ResourceType, sub: string | und
   return new ApiError(403, StatusReason.Forbidden, `${subject} is forbidden: User "${USERS[role]}" cannot ${verb} resource "${resource}" in API group "${rt.group}" ${scope}`, details);
 }
 
+/**
+ * Answers the self-review kinds every authenticated user may create: "may I?" (admin: yes to
+ * everything; read-only: yes to get, list and watch) and "who am I?".
+ */
+function review(rt: ResourceType, body: Json | undefined, role: Role): JsonObject {
+  const spec = isObject(body) && isObject(body['spec']) ? body['spec'] : {};
+  const base: JsonObject = { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { creationTimestamp: null } };
+  if (rt.kind === 'SelfSubjectReview') {
+    return { ...base, status: { userInfo: { username: USERS[role], groups: ['system:authenticated'] } } };
+  }
+  const attrs = isObject(spec['resourceAttributes']) ? spec['resourceAttributes'] : isObject(spec['nonResourceAttributes']) ? spec['nonResourceAttributes'] : {};
+  const verb = str(attrs['verb']) ?? '';
+  const isAllowed = role === Role.Admin || ['get', 'list', 'watch'].includes(verb);
+  const status: JsonObject = { allowed: isAllowed };
+  if (!isAllowed) status['reason'] = `the read-only token may only get, list and watch`;
+  return { ...base, spec, status };
+}
+
 const NOT_FOUND_RESOURCE = () => new ApiError(404, StatusReason.NotFound, 'the server could not find the requested resource', {});
 
 export class ApiHandler {
@@ -252,11 +270,13 @@ export class ApiHandler {
     if (rt.isNamespaced && route.namespace === undefined && route.name !== undefined) throw NOT_FOUND_RESOURCE();
     const isWatch = route.isLegacyWatch || isTrue(url.searchParams.get('watch'));
     const verb = verbOf(method, route, isWatch);
+    if (!rt.verbs.includes(verb)) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    const parsed = raw ? parseBody(method, req.header('content-type'), raw) : { body: undefined };
+    if (rt.group === 'authorization.k8s.io' || rt.group === 'authentication.k8s.io') return reply(201, review(rt, parsed.body, role));
     if (role === Role.ReadOnly && !READ_METHODS.has(method)) throw forbidden(role, verb, rt, sub, route.namespace, route.name);
     const format = negotiate(req.header('accept'), true);
     const namespace = route.namespace ?? '';
     const target: Target = { rt, namespace, name: route.name ?? '', subresource: (sub ?? '') as SubresourceName };
-    const parsed = raw ? parseBody(method, req.header('content-type'), raw) : { body: undefined };
     const present = (obj: KubeObject): JsonObject => {
       if (format === ResponseFormat.PartialMetadata && obj['kind'] !== 'Scale') return partialMetadata(obj);
       if (format === ResponseFormat.Table && obj['kind'] !== 'Scale') return this.table(rt, [obj], url, true);

@@ -62,8 +62,26 @@ const DELETE_OPTIONS = msg({
   5: { name: 'dryRun', type: 'string', isRepeated: true },
 });
 
+const RESOURCE_ATTRIBUTES = msg({
+  1: { name: 'namespace', type: 'string' },
+  2: { name: 'verb', type: 'string' },
+  3: { name: 'group', type: 'string' },
+  4: { name: 'version', type: 'string' },
+  5: { name: 'resource', type: 'string' },
+  6: { name: 'subresource', type: 'string' },
+  7: { name: 'name', type: 'string' },
+});
+
 /** Supported kinds by "apiVersion/kind". */
 const KINDS: Readonly<Record<string, Message>> = {
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': msg({
+    1: { name: 'metadata', type: OBJECT_META },
+    2: {
+      name: 'spec',
+      type: msg({ 1: { name: 'resourceAttributes', type: RESOURCE_ATTRIBUTES }, 2: { name: 'nonResourceAttributes', type: msg({ 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } }) } }),
+    },
+  }),
+  'authentication.k8s.io/v1/SelfSubjectReview': msg({ 1: { name: 'metadata', type: OBJECT_META } }),
   'v1/DeleteOptions': DELETE_OPTIONS,
   'meta.k8s.io/v1/DeleteOptions': DELETE_OPTIONS,
   'v1/Namespace': msg({
