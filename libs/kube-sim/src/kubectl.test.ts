@@ -236,6 +236,26 @@ spec:
       assert.match(await ok(version, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'name']), /configmap\/web-config/);
     });
 
+    it('answers kubectl auth can-i per token', async () => {
+      assert.equal((await ok(version, ['auth', 'can-i', 'create', 'deployments', '-n', ns])).trim(), 'yes');
+      const ro = await kubectl(version, ['auth', 'can-i', 'create', 'deployments', '-n', ns], { kubeconfig: join(dir, 'read-only.yaml') });
+      assert.equal(ro.stdout.trim(), 'no');
+      const roGet = await kubectl(version, ['auth', 'can-i', 'get', 'deployments', '-n', ns], { kubeconfig: join(dir, 'read-only.yaml') });
+      assert.equal(roGet.stdout.trim(), 'yes');
+    });
+
+    it('applies client-side too, without patch warnings', async () => {
+      const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: client-side\n  namespace: ${ns}\ndata:\n  k: "${value}"\n`;
+      const first = await kubectl(version, ['apply', '-f', '-'], { input: cm('1') });
+      assert.equal(first.code, 0, first.stderr);
+      const second = await kubectl(version, ['apply', '-f', '-'], { input: cm('2') });
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /configmap\/client-side configured/);
+      assert.doesNotMatch(second.stderr, /warning/i);
+      const got = JSON.parse(await ok(version, ['get', 'configmap', 'client-side', '-n', ns, '-o', 'json'])) as Json;
+      assert.equal(field(got, 'data', 'k'), '2');
+    });
+
     it('deletes, and waits for the object to go', async () => {
       const out = await ok(version, ['delete', 'deployment', 'web', '-n', ns]);
       assert.match(out, /deployment.apps "web" deleted/);
