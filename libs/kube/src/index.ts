@@ -9,3 +9,6 @@ export * from './core/drift.js';
 export * from './core/decision.js';
 export * from './core/prepare.js';
 export * from './core/plan.js';
+export * from './client.js';
+export * from './adapters/client-node.js';
+export * from './informer.js';
