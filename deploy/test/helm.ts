@@ -45,7 +45,7 @@ export function run(file: string, args: readonly string[], opts: { input?: strin
       { maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env, ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== 'number') {
-          reject(err);
+          reject(new Error(`cannot run ${file}: ${err.message}`, { cause: err }));
           return;
         }
         resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
@@ -57,7 +57,7 @@ export function run(file: string, args: readonly string[], opts: { input?: strin
 
 export function helm(version: ToolVersion, args: readonly string[], opts: { input?: string; kubeconfig?: string } = {}): Promise<RunResult> {
   // A private HELM_* home per process keeps the repository cache and config out of $HOME.
-  const env = { ...process.env, HELM_CACHE_HOME: join(DEPLOY_DIR, 'dist', 'helm-cache'), HELM_CONFIG_HOME: join(DEPLOY_DIR, 'dist', 'helm-config'), HELM_DATA_HOME: join(DEPLOY_DIR, 'dist', 'helm-data') };
+  const env: NodeJS.ProcessEnv = { ...process.env, HELM_CACHE_HOME: join(DEPLOY_DIR, 'dist', 'helm-cache'), HELM_CONFIG_HOME: join(DEPLOY_DIR, 'dist', 'helm-config'), HELM_DATA_HOME: join(DEPLOY_DIR, 'dist', 'helm-data') };
   if (opts.kubeconfig !== undefined) env['KUBECONFIG'] = opts.kubeconfig;
   return run(toolPath('helm', version), args, { env, ...(opts.input === undefined ? {} : { input: opts.input }) });
 }
