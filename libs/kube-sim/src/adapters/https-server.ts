@@ -80,7 +80,12 @@ export function listenHttps(handler: RequestHandler, tls: TlsMaterial, host: str
         const v = req.headers[name.toLowerCase()];
         return Array.isArray(v) ? v.join(', ') : v;
       },
-      readBody: (maxBytes) => readBody(req, maxBytes),
+      readBody: (maxBytes) =>
+        readBody(req, maxBytes).catch((err: unknown) => {
+          // Do not wait for (or keep the connection open for) the rest of an oversized body.
+          res.shouldKeepAlive = false;
+          throw err;
+        }),
     };
     handler.handle(request, sinkFor(res, req.socket)).catch(() => {
       if (!res.headersSent) res.writeHead(500);

@@ -285,6 +285,17 @@ describe('writes', () => {
     assert.equal(api.store.count('example.com/widgets'), 0);
   });
 
+  it('garbage-collects objects whose only owner was deleted', () => {
+    const api = newApi();
+    const owner = api.create(target(api, 'v1', 'configmaps', ''), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } }, opts('x')).object;
+    const other = api.create(target(api, 'v1', 'configmaps', ''), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }, opts('x')).object;
+    const ref = (o: KubeObject) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: str(getIn(o, ['metadata', 'name'])) ?? '', uid: str(getIn(o, ['metadata', 'uid'])) ?? '' });
+    api.create(target(api, 'v1', 'secrets', ''), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'only-owned', ownerReferences: [ref(owner)] } }, opts('x'));
+    api.create(target(api, 'v1', 'secrets', ''), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'co-owned', ownerReferences: [ref(owner), ref(other)] } }, opts('x'));
+    api.delete(target(api, 'v1', 'configmaps', 'owner'), { isDryRun: false });
+    assert.deepEqual(api.store.list('/secrets', 'default').map((s) => getIn(s, ['metadata', 'name'])), ['co-owned']);
+  });
+
   it('answers 410 when a watch resumes from a compacted resourceVersion', () => {
     const api = newApi();
     const t = target(api, 'v1', 'configmaps', 'cfg');

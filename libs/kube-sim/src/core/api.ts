@@ -684,23 +684,22 @@ export class KubeApi {
 
   /**
    * Background garbage collection: objects in the same namespace whose only owner was `owner`
-   * are deleted too (a Deployment's ReplicaSets, for example).
+   * are deleted too (a Deployment's ReplicaSets, for example), found through the store's owner index.
    */
   private collectDependents(owner: KubeObject): void {
     const uid = str(getIn(owner, ['metadata', 'uid']));
     const ns = namespaceOf(owner);
     if (!uid || ns === '') return;
-    for (const key of this.store.keysWithObjectsIn(ns)) {
-      const rt = this.registry.versionsOf(key)[0];
-      if (!rt) continue;
-      for (const o of this.store.list(key, ns)) {
-        const refs = getIn(o, ['metadata', 'ownerReferences']);
-        if (!Array.isArray(refs) || refs.length !== 1 || !isObject(refs[0]) || refs[0]['uid'] !== uid) continue;
-        try {
-          this.delete({ rt, namespace: ns, name: nameOf(o), subresource: '' }, { isDryRun: false });
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-        }
+    for (const ref of this.store.dependentsOf(uid)) {
+      if (ref.namespace !== ns) continue;
+      const rt = this.registry.versionsOf(ref.key)[0];
+      const o = this.store.get(ref.key, ref.namespace, ref.name);
+      const refs = o ? getIn(o, ['metadata', 'ownerReferences']) : undefined;
+      if (!rt || !Array.isArray(refs) || refs.length !== 1) continue;
+      try {
+        this.delete({ rt, namespace: ns, name: ref.name, subresource: '' }, { isDryRun: false });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
       }
     }
   }

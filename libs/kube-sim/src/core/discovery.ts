@@ -64,6 +64,20 @@ export function apiResourceList(registry: ResourceRegistry, gv: string): JsonObj
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources: types.flatMap(apiResource) };
 }
 
+/** Kubernetes version priority: GA before beta before alpha, higher numbers first, others last by name. */
+export function compareKubeVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    const stage = m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2;
+    return [stage, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (!pa || !pb) return pa ? -1 : pb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return pb[0] - pa[0] || pb[1] - pa[1] || pb[2] - pa[2];
+}
+
 function groupsOf(registry: ResourceRegistry): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const gv of registry.groupVersions()) {
@@ -71,6 +85,7 @@ function groupsOf(registry: ResourceRegistry): Map<string, string[]> {
     const [group, version] = gv.split('/') as [string, string];
     groups.set(group, [...(groups.get(group) ?? []), version]);
   }
+  for (const versions of groups.values()) versions.sort(compareKubeVersions);
   return groups;
 }
 

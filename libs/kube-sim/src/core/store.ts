@@ -5,7 +5,7 @@
  * new object.
  */
 import type { KubeObject } from './json.js';
-import { meta, nameOf, namespaceOf } from './json.js';
+import { getIn, isObject, meta, nameOf, namespaceOf } from './json.js';
 
 export const WatchEventType = {
   Added: 'ADDED',
@@ -54,9 +54,23 @@ export interface ObjectStoreOptions {
   initialResourceVersion?: number;
 }
 
+export interface ObjectRef {
+  key: string;
+  namespace: string;
+  name: string;
+}
+
+function ownerUids(obj: KubeObject): string[] {
+  const refs = getIn(obj, ['metadata', 'ownerReferences']);
+  if (!Array.isArray(refs)) return [];
+  return refs.flatMap((r) => (isObject(r) && typeof r['uid'] === 'string' ? [r['uid']] : []));
+}
+
 export class ObjectStore {
   private rv: number;
   private readonly buckets = new Map<string, ResourceBucket>();
+  /** owner uid → dependents, so garbage collection never scans every object. */
+  private readonly dependents = new Map<string, Map<string, ObjectRef>>();
 
   constructor(private readonly opts: ObjectStoreOptions) {
     this.rv = opts.initialResourceVersion ?? 1;
@@ -91,6 +105,35 @@ export class ObjectStore {
       for (const name of [...objs.keys()].sort()) out.push(objs.get(name) as KubeObject);
     }
     return out;
+  }
+
+  /** Objects whose ownerReferences name `uid`. */
+  dependentsOf(uid: string): ObjectRef[] {
+    return [...(this.dependents.get(uid)?.values() ?? [])];
+  }
+
+  private index(key: string, obj: KubeObject | undefined, previous: KubeObject | undefined): void {
+    const before = previous ? ownerUids(previous) : [];
+    const after = obj ? ownerUids(obj) : [];
+    if (before.length === 0 && after.length === 0) return;
+    const source = obj ?? previous;
+    if (!source) return;
+    const ref: ObjectRef = { key, namespace: namespaceOf(source), name: nameOf(source) };
+    const id = `${key}\u0000${ref.namespace}\u0000${ref.name}`;
+    for (const uid of before) {
+      if (after.includes(uid)) continue;
+      const set = this.dependents.get(uid);
+      set?.delete(id);
+      if (set?.size === 0) this.dependents.delete(uid);
+    }
+    for (const uid of after) {
+      let set = this.dependents.get(uid);
+      if (!set) {
+        set = new Map();
+        this.dependents.set(uid, set);
+      }
+      set.set(id, ref);
+    }
   }
 
   count(key: string): number {
@@ -128,6 +171,7 @@ export class ObjectStore {
     const previous = objs.get(name);
     objs.set(name, obj);
     if (!previous) b.size++;
+    this.index(key, obj, previous);
     this.record(b, { type: previous ? WatchEventType.Modified : WatchEventType.Added, object: obj, previous, resourceVersion: rv });
     return obj;
   }
@@ -141,6 +185,7 @@ export class ObjectStore {
     objs.delete(name);
     if (objs.size === 0) b.byNamespace.delete(namespace);
     b.size--;
+    this.index(key, undefined, current);
     const rv = ++this.rv;
     const last: KubeObject = { ...current, metadata: { ...meta(current), resourceVersion: String(rv) } };
     this.record(b, { type: WatchEventType.Deleted, object: last, previous: current, resourceVersion: rv });
