@@ -313,6 +313,27 @@ describe('client-node against kube-sim', () => {
     assert.deepEqual(errors, [{ phase: 'ERROR', code: 410 }]);
   });
 
+  it('serves watch-lists (sendInitialEvents) and ends a watch after timeoutSeconds', async () => {
+    const ns = await namespace();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } });
+    const events: Array<{ phase: string; name: string | undefined; annotations: Record<string, string> | undefined }> = [];
+    let isDone = false;
+    const watch = new Watch(kc);
+    await watch.watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true, timeoutSeconds: 1 },
+      (phase, obj: V1ConfigMap) => events.push({ phase, name: obj.metadata?.name, annotations: obj.metadata?.annotations }),
+      () => {
+        isDone = true;
+      },
+    );
+    await eventually(() => isDone, { what: 'the server to end the watch after timeoutSeconds' });
+    assert.equal(events[0]?.phase, 'ADDED');
+    assert.equal(events[0]?.name, 'x');
+    assert.equal(events[1]?.phase, 'BOOKMARK');
+    assert.equal(events[1]?.annotations?.['k8s.io/initial-events-end'], 'true');
+  });
+
   it('simulates rollouts: a Deployment becomes available, a broken image never does', async () => {
     const ns = await namespace();
     await objects.patch(deployment(ns, 'good', 'nginx:1', 3), undefined, undefined, 'agent', true, PatchStrategy.ServerSideApply);

@@ -285,6 +285,19 @@ describe('writes', () => {
     assert.equal(api.store.count('example.com/widgets'), 0);
   });
 
+  it('turns changes across a watch\'s label selector into ADDED and DELETED', () => {
+    const api = newApi();
+    const t = target(api, 'v1', 'configmaps', 'cfg');
+    const events: string[] = [];
+    const stop = api.watch(t.rt, 'default', { selector: { labels: [{ key: 'tier', operator: '=', values: ['web'] }], fields: [] }, resourceVersion: undefined, isSendInitialEvents: false }, (type) => events.push(type));
+    api.create(t, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', labels: { tier: 'db' } } }, opts('x'));
+    api.patch(t, PatchType.Merge, { metadata: { labels: { tier: 'web' } } }, opts('x'));
+    api.patch(t, PatchType.Merge, { data: { a: '1' } }, opts('x'));
+    api.patch(t, PatchType.Merge, { metadata: { labels: { tier: 'db' } } }, opts('x'));
+    stop();
+    assert.deepEqual(events, ['ADDED', 'MODIFIED', 'DELETED']);
+  });
+
   it('garbage-collects objects whose only owner was deleted', () => {
     const api = newApi();
     const owner = api.create(target(api, 'v1', 'configmaps', ''), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } }, opts('x')).object;
