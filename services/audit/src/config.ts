@@ -18,6 +18,7 @@ export const auditConfigSpec = {
     example: 'postgres://audit@127.0.0.1:5432/driftless',
     protocols: ['postgres:', 'postgresql:'],
   }),
+  postgresConnectAttempts: field.integer({ env: 'DRIFTLESS_AUDIT_POSTGRES_CONNECT_ATTEMPTS', doc: 'Attempts to reach Postgres at start before giving up', example: '10', min: 1, max: 1000, default: 10 }),
   postgresPoolSize: field.integer({ env: 'DRIFTLESS_AUDIT_POSTGRES_POOL', doc: 'Postgres connections (ingest uses one, the API the rest)', example: '10', min: 2, max: 200, default: 10 }),
   natsUrls: field.urls({ env: 'DRIFTLESS_NATS_URL', doc: 'NATS servers, comma-separated', example: 'nats://127.0.0.1:4222', protocols: ['nats:', 'tls:'], default: ['nats://127.0.0.1:4222'] }),
   natsUser: field.optionalString({ env: 'DRIFTLESS_NATS_USER', doc: 'NATS user name', example: 'audit' }),

@@ -48,7 +48,7 @@ async function serve(config: AuditConfig): Promise<void> {
   }
 
   // Connect and prepare the database.
-  const sql = await connectDb(config.postgresUrl, { max: config.postgresPoolSize, log, signal: stop.signal });
+  const sql = await connectDb(config.postgresUrl, { max: config.postgresPoolSize, maxAttempts: config.postgresConnectAttempts, log, signal: stop.signal });
   const migrated = await migrateAuditDb(sql);
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'migrated the audit database');
   const tokens = new PgTokenStore(sql);

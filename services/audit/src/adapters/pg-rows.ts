@@ -98,33 +98,48 @@ export const LEDGER_RECORD_TYPES = `seq bigint, event_id text, kind text, occurr
   cluster text, component text, stage text, repo text, apps text[], from_version text, to_version text, from_hash text,
   to_hash text, commit_sha text, actor text, trace_id text, source text, subject text, detail jsonb, prev_hash text, hash text`;
 
-function stamp(at: unknown, seq: unknown): { at: Date; seq: number } | null {
-  const when = d(at);
-  return when === null || seq === null || seq === undefined ? null : { at: when, seq: n(seq) };
-}
-
+// Hot path (an inventory page can hold tens of thousands of rows): plain object literals, no spreads.
 export function toComponentState(r: DbRow): ComponentState {
-  const placement = stamp(r['placement_at'], r['placement_seq']);
-  const desired = stamp(r['desired_at'], r['desired_seq']);
-  const applied = stamp(r['applied_at'], r['applied_seq']);
-  const health = stamp(r['health_at'], r['health_seq']);
-  const drift = stamp(r['drift_at'], r['drift_seq']);
-  const problem = stamp(r['problem_at'], r['problem_seq']);
+  const placementAt = d(r['placement_at']);
+  const desiredAt = d(r['desired_at']);
+  const appliedAt = d(r['applied_at']);
+  const healthAt = d(r['health_at']);
+  const driftAt = d(r['drift_at']);
+  const problemAt = d(r['problem_at']);
   return {
-    cluster: text(r['cluster']),
-    component: text(r['component']),
-    placement: placement && { ...placement, stage: s(r['stage']) ?? '', apps: (r['apps'] as string[] | null) ?? [], repo: s(r['repo']) ?? '' },
-    desired: desired && {
-      ...desired,
-      version: s(r['desired_version']),
-      hash: s(r['desired_hash']),
-      commitSha: s(r['desired_commit']) ?? '',
-      isRemoved: r['is_removed'] === true,
-    },
-    applied: applied && { ...applied, version: s(r['applied_version']) ?? '', hash: s(r['applied_hash']) ?? '', commitSha: s(r['applied_commit']) },
-    health: health && { ...health, status: r['health'] as Health },
-    drift: drift && { ...drift, status: r['drift'] as DriftStatus, fields: (r['drift_fields'] as string[] | null) ?? [], manager: s(r['drift_manager']) },
-    problem: problem && { ...problem, kind: r['problem_kind'] as ProblemKind, reason: s(r['problem_reason']) ?? '' },
+    cluster: r['cluster'] as string,
+    component: r['component'] as string,
+    placement:
+      placementAt === null
+        ? null
+        : { at: placementAt, seq: n(r['placement_seq']), stage: s(r['stage']) ?? '', apps: (r['apps'] as string[] | null) ?? [], repo: s(r['repo']) ?? '' },
+    desired:
+      desiredAt === null
+        ? null
+        : {
+            at: desiredAt,
+            seq: n(r['desired_seq']),
+            version: s(r['desired_version']),
+            hash: s(r['desired_hash']),
+            commitSha: s(r['desired_commit']) ?? '',
+            isRemoved: r['is_removed'] === true,
+          },
+    applied:
+      appliedAt === null
+        ? null
+        : { at: appliedAt, seq: n(r['applied_seq']), version: s(r['applied_version']) ?? '', hash: s(r['applied_hash']) ?? '', commitSha: s(r['applied_commit']) },
+    health: healthAt === null ? null : { at: healthAt, seq: n(r['health_seq']), status: r['health'] as Health },
+    drift:
+      driftAt === null
+        ? null
+        : {
+            at: driftAt,
+            seq: n(r['drift_seq']),
+            status: r['drift'] as DriftStatus,
+            fields: (r['drift_fields'] as string[] | null) ?? [],
+            manager: s(r['drift_manager']),
+          },
+    problem: problemAt === null ? null : { at: problemAt, seq: n(r['problem_seq']), kind: r['problem_kind'] as ProblemKind, reason: s(r['problem_reason']) ?? '' },
     lastSeq: n(r['last_seq']),
   };
 }

@@ -1,6 +1,6 @@
 /** Core and port values → the JSON shapes of the API (times as RFC 3339 strings). */
 import type { LedgerRow } from '../core/ledger.js';
-import { skewOf, skewKey, type StageVersions } from '../core/skew.js';
+import { NO_SKEW, skewOf, skewKey, type StageVersions } from '../core/skew.js';
 import { syncStatusOf } from '../core/state.js';
 import type { ClusterSummary, InventoryRow } from '../ports.js';
 
@@ -11,7 +11,8 @@ export function presentTransition(row: LedgerRow) {
 }
 
 export function presentInventory(rows: readonly InventoryRow[], stageVersions: readonly StageVersions[]) {
-  const versions = new Map(stageVersions.map((v) => [skewKey(v.stage, v.component), v]));
+  // One skew per (stage, component), shared by every row of the group.
+  const skews = new Map(stageVersions.map((v) => [skewKey(v.stage, v.component), skewOf(v)]));
   return rows.map(({ state, stage }) => ({
     cluster: state.cluster,
     component: state.component,
@@ -34,7 +35,7 @@ export function presentInventory(rows: readonly InventoryRow[], stageVersions: r
     drift: state.drift && { status: state.drift.status, fields: state.drift.fields, manager: state.drift.manager, changedAt: state.drift.at.toISOString() },
     problem: state.problem && { kind: state.problem.kind, reason: state.problem.reason, changedAt: state.problem.at.toISOString() },
     sync: syncStatusOf(state),
-    skew: skewOf(stage === null ? undefined : versions.get(skewKey(stage, state.component))),
+    skew: (stage === null ? undefined : skews.get(skewKey(stage, state.component))) ?? NO_SKEW,
   }));
 }
 
