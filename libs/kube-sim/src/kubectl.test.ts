@@ -256,6 +256,20 @@ spec:
       assert.equal(field(got, 'data', 'k'), '2');
     });
 
+    it('upgrades a client-side applied object to server-side apply, as kubectl expects', async () => {
+      const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: upgraded\n  namespace: ${ns}\ndata:\n  k: "${value}"\n`;
+      await ok(version, ['apply', '-f', '-'], cm('1'));
+      const r = await kubectl(version, ['apply', '--server-side', '-f', '-'], { input: cm('2') });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /rejected managed fields migration/);
+      const got = JSON.parse(await ok(version, ['get', 'configmap', 'upgraded', '-n', ns, '-o', 'json', '--show-managed-fields'])) as Json;
+      assert.equal(field(got, 'data', 'k'), '2');
+      const owners = managers(got).map((m) => `${String(m['manager'])}/${String(m['operation'])}`);
+      assert.ok(owners.includes('kubectl/Apply'), owners.join(','));
+      assert.ok(!owners.includes('kubectl-client-side-apply/Update'), owners.join(','));
+      assert.match(String(field(got, 'metadata', 'annotations', 'kubectl.kubernetes.io/last-applied-configuration')), /"k":"2"/);
+    });
+
     it('deletes, and waits for the object to go', async () => {
       const out = await ok(version, ['delete', 'deployment', 'web', '-n', ns]);
       assert.match(out, /deployment.apps "web" deleted/);

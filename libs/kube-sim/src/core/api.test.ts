@@ -154,6 +154,16 @@ describe('server-side apply', () => {
     assert.equal(getIn(viaStatus, ['status', 'replicas']), 1);
   });
 
+  it('takes managedFields a write sends, and clears them on [{}]', () => {
+    const api = newApi();
+    const t = target(api, 'v1', 'configmaps', 'cfg');
+    api.patch(t, PatchType.Apply, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: '1' } }, opts('agent'));
+    const renamed = api.patch(t, PatchType.Json, [{ op: 'replace', path: '/metadata/managedFields/0/manager', value: 'renamed' }], opts('x')).object;
+    assert.deepEqual(managers(renamed), [['renamed', 'Apply']]);
+    const cleared = api.patch(t, PatchType.Merge, { metadata: { managedFields: [{}] } }, opts('x')).object;
+    assert.equal(getIn(cleared, ['metadata', 'managedFields']), undefined);
+  });
+
   it('honours dryRun: the answer shows the result, nothing is stored', () => {
     const api = newApi();
     const t = target(api, 'v1', 'configmaps', 'cfg');

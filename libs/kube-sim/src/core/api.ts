@@ -11,7 +11,7 @@ import type { ResourceType } from './resources.js';
 import { InvalidCrdError, ResourceRegistry, Subresource, groupVersion, resourceKey, resourceTypesFromCrd } from './resources.js';
 import type { ObjectSchema } from './schema.js';
 import { builtinSchema, crdSchema } from './schema.js';
-import { compareObjects, FieldPathError } from './fields.js';
+import { compareObjects, FieldPathError, toFieldSet } from './fields.js';
 import type { FieldSet } from './fieldpath.js';
 import { pathToString } from './fieldpath.js';
 import type { Conflict, ManagedEntry } from './managed-fields.js';
@@ -153,6 +153,34 @@ function creationBaseline(rt: ResourceType, obj: KubeObject): KubeObject {
   }
   if (rt.subresources.includes(Subresource.Status)) base['status'] = {};
   return base;
+}
+
+/**
+ * managedFields a write sends itself, which replace the stored ones (as on the real server):
+ * undefined when absent or empty, [] for the reset value `[{}]`.
+ */
+function managedFieldsFromRequest(obj: KubeObject): ManagedEntry[] | undefined {
+  const raw = getIn(obj, ['metadata', 'managedFields']);
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  if (raw.length === 1 && isObject(raw[0]) && Object.keys(raw[0]).length === 0) return [];
+  if (!raw.every((e) => isObject(e) && typeof e['manager'] === 'string' && (e['operation'] === 'Apply' || e['operation'] === 'Update'))) return undefined;
+  return readManagedFields(obj);
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** JSON with object keys sorted and a trailing newline, as Go's encoder writes annotations. */
+function goJson(value: Json): string {
+  const sortKeys = (v: Json): Json => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (isObject(v)) {
+      const out: JsonObject = {};
+      for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k] as Json);
+      return out;
+    }
+    return v;
+  };
+  return `${JSON.stringify(sortKeys(value))}\n`;
 }
 
 function hasFinalizers(obj: KubeObject): boolean {
@@ -348,7 +376,8 @@ export class KubeApi {
     if (patchType === PatchType.Strategic && t.rt.crdName !== undefined) {
       throw errors.unsupportedMediaType(patchType, [PatchType.Json, PatchType.Merge, PatchType.Apply]);
     }
-    const base = t.subresource === Subresource.Scale ? this.scaleOf(t.rt, current) : withoutManagedFields(current);
+    // The whole object, managedFields included: a patch may rewrite them (kubectl does, to migrate client-side apply).
+    const base = t.subresource === Subresource.Scale ? this.scaleOf(t.rt, current) : current;
     let patched: Json;
     try {
       switch (patchType) {
@@ -404,27 +433,65 @@ export class KubeApi {
     }
     const scope = (set: FieldSet) => ownableFields(set, t.subresource, hasStatusSub);
     const schema = this.schemaFor(t.rt);
-    let outcome;
-    try {
-      outcome = serverSideApply({
+    const manager = opts.fieldManager;
+    const run = (isForce: boolean) =>
+      serverSideApply({
         live: current,
         config: scoped,
         entries: current ? readManagedFields(current) : [],
         schema,
-        manager: opts.fieldManager,
+        manager,
         apiVersion: groupVersion(t.rt),
         subresource: t.subresource,
-        isForce: opts.isForce,
+        isForce,
         scope,
         now: this.deps.now(),
       });
+    let outcome;
+    try {
+      outcome = run(opts.isForce);
+      // kubectl's first server-side apply over a client-side applied object may take the fields
+      // its last-applied annotation still describes (the real server's upgrade path).
+      if (!outcome.ok && manager === 'kubectl' && current) {
+        const allowed = this.allowedByLastApplied(current, schema, scope);
+        if (allowed) {
+          const remaining = outcome.conflicts.filter((c) => !allowed.has(c.path));
+          outcome = remaining.length === 0 ? run(true) : { ok: false as const, conflicts: remaining };
+        }
+      }
     } catch (err) {
       if (err instanceof FieldPathError) throw new ApiError(422, StatusReason.Invalid, err.message, undefined, { cause: err });
       throw err;
     }
     if (!outcome.ok) throw conflictError(outcome.conflicts);
     const entries = outcome.entries;
-    return this.commit(t, current, outcome.object, () => entries, opts);
+    const merged = outcome.object;
+    const liveAnnotations = current ? getIn(current, ['metadata', 'annotations']) : undefined;
+    if (manager === 'kubectl' && isObject(liveAnnotations) && typeof liveAnnotations[LAST_APPLIED] === 'string') {
+      // Keep the client-side apply annotation in step with what kubectl applies server-side.
+      const applied = clone(body) as KubeObject;
+      const appliedAnnotations = getIn(applied, ['metadata', 'annotations']);
+      if (isObject(appliedAnnotations)) delete appliedAnnotations[LAST_APPLIED];
+      const annotations = getIn(merged, ['metadata', 'annotations']);
+      if (isObject(annotations)) annotations[LAST_APPLIED] = goJson(applied);
+    }
+    return this.commit(t, current, merged, () => entries, opts);
+  }
+
+  /** Fields the last-applied annotation still describes (same value live), which kubectl's apply may take over. */
+  private allowedByLastApplied(current: KubeObject, schema: ObjectSchema, scope: (set: FieldSet) => FieldSet): FieldSet | undefined {
+    const raw = str(getIn(current, ['metadata', 'annotations', LAST_APPLIED]));
+    if (!raw) return undefined;
+    let lastApplied: Json;
+    try {
+      lastApplied = JSON.parse(raw) as Json;
+    } catch {
+      return undefined;
+    }
+    if (!isObject(lastApplied)) return undefined;
+    const set = scope(toFieldSet(lastApplied, schema));
+    const c = compareObjects(lastApplied, withoutManagedFields(current), schema);
+    return set.difference(c.modified).difference(c.added).difference(c.removed);
   }
 
   /** The update path shared by create, update and non-apply patches: ownership by comparison. */
@@ -432,12 +499,14 @@ export class KubeApi {
     const manager = opts.fieldManager ?? (opts.userAgent.split('/')[0] || 'unknown');
     const sub = subresourceForOwnership ?? t.subresource;
     const hasStatusSub = t.rt.subresources.includes(Subresource.Status);
+    const provided = sub === '' ? managedFieldsFromRequest(candidate) : undefined;
+    const baseEntries = provided ?? (current ? readManagedFields(current) : []);
     return this.commit(t, current, candidate, (next) => {
       const before = current ? withoutManagedFields(current) : creationBaseline(t.rt, next);
       const comparison = scopeComparison(compareObjects(before, withoutManagedFields(next), this.schemaFor(t.rt)), (set) =>
         ownableFields(set, sub === Subresource.Scale ? '' : sub, hasStatusSub),
       );
-      return updateOwnership(current ? readManagedFields(current) : [], comparison, { manager, apiVersion: groupVersion(t.rt), subresource: sub }, (s) => s, this.deps.now());
+      return updateOwnership(baseEntries, comparison, { manager, apiVersion: groupVersion(t.rt), subresource: sub }, (s) => s, this.deps.now());
     }, opts);
   }
 
