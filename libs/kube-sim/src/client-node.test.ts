@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch, makeInformer, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import { eventually, uniqueName } from '@driftless/testkit';
 import { startKubeSim } from './index.js';
@@ -311,6 +311,28 @@ describe('client-node against kube-sim', () => {
     });
     await eventually(() => isDone, { what: 'the expired watch to end' });
     assert.deepEqual(errors, [{ phase: 'ERROR', code: 410 }]);
+  });
+
+  it('feeds a client-node informer (list, then watch from the list\'s resourceVersion)', async () => {
+    const ns = await namespace();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before', labels: { app: 'x' } } } });
+    const informer = makeInformer<V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app=x' }), 'app=x');
+    const seen: string[] = [];
+    informer.on('add', (o) => seen.push(`add:${o.metadata?.name ?? ''}`));
+    informer.on('update', (o) => seen.push(`update:${o.metadata?.name ?? ''}`));
+    informer.on('delete', (o) => seen.push(`delete:${o.metadata?.name ?? ''}`));
+    await informer.start();
+    try {
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after', labels: { app: 'x' } } } });
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'other', labels: { app: 'y' } } } });
+      await core.patchNamespacedConfigMap({ namespace: ns, name: 'after', body: { data: { k: 'v' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await core.deleteNamespacedConfigMap({ namespace: ns, name: 'before' });
+      await eventually(() => seen.includes('delete:before'), { what: 'the informer to see the delete' });
+      assert.deepEqual(seen, ['add:before', 'add:after', 'update:after', 'delete:before']);
+      assert.deepEqual(informer.list().map((o) => o.metadata?.name), ['after']);
+    } finally {
+      await informer.stop();
+    }
   });
 
   it('serves watch-lists (sendInitialEvents) and ends a watch after timeoutSeconds', async () => {
