@@ -31,6 +31,8 @@ export interface KubeSimOptions {
   serverVersion?: string;
   /** Also write the kubeconfig to this file. */
   kubeconfigPath?: string;
+  /** Extra DNS names or IPs the serving certificate is valid for (besides localhost and loopback). */
+  certHosts?: readonly string[];
 }
 
 export interface ResolvedOptions {

@@ -51,7 +51,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const resolved = resolveOptions(opts);
   const tokens: Tokens = { admin: opts.tokens?.admin ?? token(), readOnly: opts.tokens?.readOnly ?? token() };
   if (tokens.admin === tokens.readOnly) throw new InvalidOptionError('kube-sim tokens.admin and tokens.readOnly must differ');
-  const tls = await tlsMaterial(resolved.host === '0.0.0.0' || resolved.host === '::' ? [] : [resolved.host]);
+  const tls = await tlsMaterial([...(resolved.host === '0.0.0.0' || resolved.host === '::' ? [] : [resolved.host]), ...(opts.certHosts ?? [])]);
   const cluster = new SimCluster(resolved, tokens);
   let port = resolved.port;
   const handler = new ApiHandler(cluster, () => `${resolved.host}:${port}`);
