@@ -6,7 +6,7 @@
  */
 import type { Json, JsonObject, KubeObject } from './json.js';
 import { clone, deepEqual, dropNulls, getIn, isObject, meta, nameOf, namespaceOf, num, rfc3339, str } from './json.js';
-import { ApiError, StatusReason, errors, qualifiedResource } from './status.js';
+import { ApiError, StatusReason, errors } from './status.js';
 import type { ResourceType } from './resources.js';
 import { InvalidCrdError, ResourceRegistry, Subresource, groupVersion, resourceKey, resourceTypesFromCrd } from './resources.js';
 import type { ObjectSchema } from './schema.js';
@@ -87,7 +87,7 @@ export interface ChangeNotice {
   object: KubeObject;
 }
 
-export const PROTECTED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+const PROTECTED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
 const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const SERVER_MANAGER = 'kube-apiserver';
@@ -827,9 +827,5 @@ export class KubeApi {
   /** Parses a `resourceVersion` query value; undefined when absent, NaN when malformed. */
   static parseResourceVersion(raw: string | undefined): number | undefined {
     return parseIntStrict(raw);
-  }
-
-  static describe(rt: ResourceType): string {
-    return qualifiedResource(rt.group, rt.plural);
   }
 }

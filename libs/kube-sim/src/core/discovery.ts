@@ -5,7 +5,7 @@
  */
 import type { Json, JsonObject } from './json.js';
 import type { ResourceRegistry, ResourceType } from './resources.js';
-import { Subresource, groupVersion } from './resources.js';
+import { Subresource } from './resources.js';
 
 export interface ServerVersion {
   major: string;
@@ -106,4 +106,3 @@ export function apiGroupDoc(registry: ResourceRegistry, group: string): JsonObje
   return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group, versions) };
 }
 
-export { groupVersion };

@@ -18,7 +18,7 @@ function describe(names: FieldNamePath): string {
 }
 
 /** The path element identifying `item` in a list of the given type. */
-export function listItemElement(listType: ListType, item: Json, index: number, names: FieldNamePath): PathElement {
+function listItemElement(listType: ListType, item: Json, index: number, names: FieldNamePath): PathElement {
   switch (listType.type) {
     case 'map': {
       if (!isObject(item)) throw new FieldPathError(`${describe(names)}: element ${index}: associative list with keys has an element that is not an object`);

@@ -67,7 +67,7 @@ export function encodeManagedFields(entries: readonly ManagedEntry[]): Json[] {
 }
 
 /** Fields the server manages itself and never attributes to a manager. */
-export const STRIPPED_FIELDS: FieldSet = FieldSet.of(
+const STRIPPED_FIELDS: FieldSet = FieldSet.of(
   [
     ['apiVersion'],
     ['kind'],

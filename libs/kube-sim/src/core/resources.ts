@@ -38,7 +38,6 @@ export interface ResourceType {
   crdName?: string;
 }
 
-export const READ_VERBS = ['get', 'list', 'watch'] as const;
 export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
 /** `group/plural`: the storage identity of a resource, the same for all of its versions. */

@@ -35,7 +35,7 @@ export function templateHash(template: Json | undefined): string {
   return out;
 }
 
-export function imagesOf(obj: KubeObject): string[] {
+function imagesOf(obj: KubeObject): string[] {
   const spec = getIn(obj, ['spec', 'template', 'spec']);
   if (!isObject(spec)) return [];
   const out: string[] = [];

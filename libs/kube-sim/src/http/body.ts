@@ -8,13 +8,13 @@ import { ApiError, StatusReason, errors } from '../core/status.js';
 import { PatchType } from '../core/api.js';
 import { decodeProtobufObject } from './protobuf.js';
 
-export const MediaType = {
+const MediaType = {
   Json: 'application/json',
   Yaml: 'application/yaml',
   Protobuf: 'application/vnd.kubernetes.protobuf',
 } as const;
 
-export function mediaTypeOf(contentType: string | undefined): string {
+function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
