@@ -164,6 +164,17 @@ describe('server-side apply', () => {
     assert.equal(getIn(cleared, ['metadata', 'managedFields']), undefined);
   });
 
+  it('folds a Secret\'s stringData into data, and re-applying it changes nothing', () => {
+    const api = newApi();
+    const t = target(api, 'v1', 'secrets', 's');
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { pw: 'hunter2' } };
+    const first = api.patch(t, PatchType.Apply, secret, opts('agent')).object;
+    assert.deepEqual(first['data'], { pw: Buffer.from('hunter2').toString('base64') });
+    assert.equal(first['stringData'], undefined);
+    const again = api.patch(t, PatchType.Apply, secret, opts('agent')).object;
+    assert.equal(getIn(again, ['metadata', 'resourceVersion']), getIn(first, ['metadata', 'resourceVersion']));
+  });
+
   it('honours dryRun: the answer shows the result, nothing is stored', () => {
     const api = newApi();
     const t = target(api, 'v1', 'configmaps', 'cfg');

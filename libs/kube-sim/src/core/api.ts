@@ -15,7 +15,7 @@ import { compareObjects, FieldPathError, toFieldSet } from './fields.js';
 import type { FieldSet } from './fieldpath.js';
 import { pathToString } from './fieldpath.js';
 import type { Conflict, ManagedEntry } from './managed-fields.js';
-import { Operation, encodeManagedFields, ownableFields, readManagedFields, updateOwnership } from './managed-fields.js';
+import { Operation, encodeManagedFields, entryIdentity, ownableFields, readManagedFields, updateOwnership } from './managed-fields.js';
 import { scopeComparison, serverSideApply, withoutManagedFields } from './ssa.js';
 import { PatchError, jsonMergePatch, jsonPatch, strategicMerge } from './patch.js';
 import type { Selector } from './selectors.js';
@@ -522,6 +522,15 @@ export class KubeApi {
     } catch (err) {
       if (err instanceof FieldPathError) throw new ApiError(422, StatusReason.Invalid, err.message, undefined, { cause: err });
       throw err;
+    }
+    if (current && deepEqual(withoutManagedFields(withoutResourceVersion(current)), withoutManagedFields(next))) {
+      // The stored object would not change: an owner whose fields did not change keeps its timestamp
+      // (so a re-apply that normalises to the same object is a true no-op).
+      const before = new Map(readManagedFields(current).map((e) => [entryIdentity(e), e]));
+      entries = entries.map((e) => {
+        const old = before.get(entryIdentity(e));
+        return old && old.fields.equals(e.fields) ? { ...e, time: old.time } : e;
+      });
     }
     const m = meta(next);
     const hasStatusSub = t.rt.subresources.includes(Subresource.Status);

@@ -1,8 +1,8 @@
 /**
  * Defaulting for the built-in kinds, the subset of the real server's defaults that a client
  * can observe on the workloads and services we run: replicas, strategies, pod template and
- * container defaults, port protocols, a Service's cluster IP. Defaulted fields belong to no
- * applier, exactly as on a real cluster.
+ * container defaults, port protocols, a Service's cluster IP, a Secret's stringData folded into
+ * data. Defaulted fields belong to no applier, exactly as on a real cluster.
  */
 import type { Json, JsonObject, KubeObject } from './json.js';
 import { child, getIn, isObject, str } from './json.js';
@@ -163,9 +163,17 @@ export function applyDefaults(kind: string, group: string, obj: KubeObject): voi
       setDefault(child(obj, 'spec'), 'finalizers', ['kubernetes']);
       break;
     }
-    case '/Secret':
+    case '/Secret': {
       setDefault(obj, 'type', 'Opaque');
+      // The server folds stringData into data (base64) and never stores stringData.
+      const stringData = obj['stringData'];
+      if (isObject(stringData)) {
+        const data = child(obj, 'data');
+        for (const [k, v] of Object.entries(stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+      }
+      delete obj['stringData'];
       break;
+    }
     default:
       break;
   }
