@@ -5,7 +5,7 @@
  * sorted into retry soon, back off (capped, jittered) and terminal for the revision.
  */
 import { parseAllDocuments } from 'yaml';
-import { context as otelContext, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
 import {
   Health,
   type DesiredState,
@@ -105,6 +105,8 @@ interface ComponentState {
   /** Drift already reported, by object key, so correction-off components report it once. */
   reportedDrift: Map<string, string>;
   reportedBlock?: string;
+  /** The trace context of the reconcile in flight (one per component at a time). */
+  traceContext: Context;
 }
 
 interface ObjectFailure {
@@ -164,7 +166,7 @@ export class Reconciler {
     const state = this.states.get(update.component);
     if (state && state.update.revision >= update.revision) return false;
     if (state) state.update = update;
-    else this.states.set(update.component, { component: update.component, update, attempt: 0, reportedDrift: new Map() });
+    else this.states.set(update.component, { component: update.component, update, attempt: 0, reportedDrift: new Map(), traceContext: ROOT_CONTEXT });
     return true;
   }
 
@@ -190,16 +192,18 @@ export class Reconciler {
       this.tracer,
       'agent.reconcile',
       { 'driftless.cluster': this.o.cluster, 'driftless.component': component, 'driftless.revision': state.update.revision },
-      () => this.run(state),
+      // The context is passed on explicitly: without an SDK there is no context manager to carry it.
+      (span) => this.run(state, trace.setSpan(state.update.traceContext, span)),
       state.update.traceContext,
     );
   }
 
-  private eventContext(): EventContext {
-    return { source: this.source, time: this.now(), ...currentTraceParent(otelContext.active()) };
+  private eventContext(state: ComponentState): EventContext {
+    return { source: this.source, time: this.now(), ...currentTraceParent(state.traceContext) };
   }
 
-  private async run(state: ComponentState): Promise<WorkResult | undefined> {
+  private async run(state: ComponentState, traceContext: Context): Promise<WorkResult | undefined> {
+    state.traceContext = traceContext;
     const startedAt = performance.now();
     const out: DriftlessEvent[] = [];
     const log = this.o.log.child({ component: state.component, revision: state.update.revision });
@@ -262,13 +266,17 @@ export class Reconciler {
         for (const [key, entry] of inventory.entries) if (!entries.has(key)) entries.set(key, entry);
       }
 
-      // Record the outcome in the inventory (a no-op write is skipped).
+      // Record the outcome in the inventory (a no-op write is skipped). Objects found missing
+      // suggest the cluster lost state (a restored or replaced API server): compare with the
+      // inventory as it is there now, not as cached.
+      if (toApply.some((t) => t.reason === 'missing')) delete state.inventory;
+      const stored = await this.inventoryOf(state);
       const isComplete = failures.length === 0 && !state.reportedBlock;
       const next: Inventory = { component: state.component, entries, options: pruneOptions };
       const appliedRevision = isComplete ? { version: desired.state.version, hash: desired.state.hash } : inventory.applied;
       if (appliedRevision) next.applied = appliedRevision;
       const isNewRevision = inventory.applied?.hash !== desired.state.hash && isComplete;
-      if (!isSameInventory(next, state.inventory ?? inventory)) {
+      if (!isSameInventory(next, stored)) {
         await this.ensureInventoryNamespace();
         await this.writeInventory(state, next);
       }
@@ -285,7 +293,7 @@ export class Reconciler {
               objects: { applied: applied.size, unchanged, pruned },
               durationMs: Math.round(performance.now() - startedAt),
             },
-            this.eventContext(),
+            this.eventContext(state),
           ),
         );
         log.info({ applied: applied.size, unchanged, pruned, durationMs: Math.round(performance.now() - startedAt) }, 'applied');
@@ -334,7 +342,7 @@ export class Reconciler {
         isTerminal: failure.decision === Decision.terminal,
         attempt: state.attempt + 1,
       },
-      this.eventContext(),
+      this.eventContext(state),
     );
   }
 
@@ -395,7 +403,16 @@ export class Reconciler {
 
   private async writeInventory(state: ComponentState, inventory: Inventory): Promise<void> {
     this.o.stats.writes += 1;
-    await this.o.kube.apply(inventoryToConfigMap(inventory, this.o.inventoryNamespace));
+    try {
+      await this.o.kube.apply(inventoryToConfigMap(inventory, this.o.inventoryNamespace));
+    } catch (err) {
+      if (!(err instanceof KubeNotFoundError)) throw err;
+      // The namespace went away (deleted, or a fresh API server): create it and try once more.
+      this.isNamespaceEnsured = false;
+      await this.ensureInventoryNamespace();
+      this.o.stats.writes += 1;
+      await this.o.kube.apply(inventoryToConfigMap(inventory, this.o.inventoryNamespace));
+    }
     state.inventory = inventory;
   }
 
@@ -471,7 +488,7 @@ export class Reconciler {
         agentEvent(
           'driftless.agent.drift_detected.v1',
           { ...base, object: p.ref, fields: finding.fields, manager: finding.manager, isCorrectionEnabled },
-          this.eventContext(),
+          this.eventContext(state),
         ),
       );
       this.o.log.info({ component: state.component, object: describeRef(p.ref), manager: finding.manager, fields: finding.fields }, 'drift detected');
@@ -484,7 +501,7 @@ export class Reconciler {
     state.reportedDrift.delete(p.key);
     const fields = (JSON.parse(reported) as DriftFinding[]).flatMap((f) => f.fields);
     this.o.stats.driftCorrected += 1;
-    out.push(agentEvent('driftless.agent.drift_corrected.v1', { ...base, object: p.ref, fields }, this.eventContext()));
+    out.push(agentEvent('driftless.agent.drift_corrected.v1', { ...base, object: p.ref, fields }, this.eventContext(state)));
     this.o.log.info({ component: state.component, object: describeRef(p.ref), fields }, 'drift corrected');
   }
 
@@ -567,7 +584,7 @@ export class Reconciler {
       const signature = `${base.hash}:${plan.wouldDelete.length}`;
       if (state.reportedBlock !== signature) {
         state.reportedBlock = signature;
-        out.push(agentEvent('driftless.agent.prune_blocked.v1', { ...base, wouldDelete: plan.wouldDelete.slice(0, 1000), totalObjects: plan.totalObjects, reason: plan.reason }, this.eventContext()));
+        out.push(agentEvent('driftless.agent.prune_blocked.v1', { ...base, wouldDelete: plan.wouldDelete.slice(0, 1000), totalObjects: plan.totalObjects, reason: plan.reason }, this.eventContext(state)));
         this.o.log.warn({ component: state.component, wouldDelete: plan.wouldDelete.length, reason: plan.reason }, 'prune blocked');
       }
       return 0;
@@ -620,7 +637,7 @@ export class Reconciler {
         for (const failure of failures) out.push(this.failureEvent(state, failure, base));
         return this.outcome(state, base.hash, failures, undefined, log);
       }
-      out.push(agentEvent('driftless.agent.applied.v1', { ...base, objects: { applied: 0, unchanged: 0, pruned }, durationMs: Math.round(performance.now() - startedAt) }, this.eventContext()));
+      out.push(agentEvent('driftless.agent.applied.v1', { ...base, objects: { applied: 0, unchanged: 0, pruned }, durationMs: Math.round(performance.now() - startedAt) }, this.eventContext(state)));
       log.info({ pruned }, 'component removed');
     }
     // Nothing left: drop the inventory and forget the component.
@@ -638,7 +655,7 @@ export class Reconciler {
         agentEvent(
           'driftless.agent.health_changed.v1',
           { ...base, from: state.health ?? null, to: folded.health, ...(folded.message === undefined ? {} : { message: folded.message.slice(0, 1000) }) },
-          this.eventContext(),
+          this.eventContext(state),
         ),
       );
       this.o.log.info({ component: state.component, from: state.health ?? null, to: folded.health, reason: folded.message }, 'health changed');

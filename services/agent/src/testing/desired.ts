@@ -11,7 +11,7 @@ export interface DesiredInput {
 }
 
 export function desiredState({ cluster, component, version = '1.0.0', objects, options = {} }: DesiredInput): DesiredState {
-  const hash = `sha256:${createHash('sha256').update(JSON.stringify(objects)).digest('hex')}`;
+  const hash = `sha256:${createHash('sha256').update(JSON.stringify({ version, objects, options })).digest('hex')}`;
   return {
     repo: 'env',
     cluster,
