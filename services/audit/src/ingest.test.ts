@@ -77,4 +77,14 @@ describe('IngestWorker', () => {
     assert.ok(!written.includes(poisonId));
     assert.equal(writer.batches.flatMap((b) => b.deadLetters).find((d) => d.eventId === poisonId)?.reason.startsWith('Postgres refused the event'), true);
   });
+
+  it('retries instead of dead-lettering when no event of a batch can be written (a fault of ours)', async () => {
+    const writer = new FakeWriter();
+    const msgs = messages(3);
+    for (const m of msgs) writer.refuseIds.add((JSON.parse(new TextDecoder().decode(m.data)) as { id: string }).id);
+    const worker = new IngestWorker({ writer, log: createLogger({ name: 'ingest-test', level: 'silent' }), retryInitialDelayMs: 1, retryMaxDelayMs: 2 });
+    const outcomes = await worker.handleBatch(msgs);
+    assert.deepEqual(outcomes.map((o) => o.kind), ['nak', 'nak', 'nak']);
+    assert.equal(writer.batches.flatMap((b) => b.deadLetters).length, 0);
+  });
 });

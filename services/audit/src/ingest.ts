@@ -119,12 +119,20 @@ export class IngestWorker {
   /** Writes the batch's events one by one so a single event Postgres refuses cannot block the rest. */
   private async isolate(msgs: readonly RawMessage[], intake: ReturnType<typeof sortBatch>, deadLetters: DeadLetter[], outcomes: Outcome[]): Promise<Outcome[]> {
     const dead = [...deadLetters];
-    for (const item of intake) {
-      if (item.kind !== 'event') continue;
+    const candidates = intake.filter((i) => i.kind === 'event');
+    let written = 0;
+    for (const item of candidates) {
       try {
         this.record(await this.options.writer.write({ events: [item.event], deadLetters: [] }));
+        written += 1;
       } catch (err) {
         if (isRetryable(err)) return this.retryLater(msgs.length, err);
+        // Several valid events, none writable: the fault is ours (schema, permissions), not theirs.
+        // Keep them in the stream rather than burying the whole stream in dead letters.
+        if (written === 0 && candidates.length > 1 && item === candidates.at(-1)) {
+          this.options.log.error({ reason: (err as Error).message, size: candidates.length }, 'no event of the batch could be written; retrying instead of dead-lettering');
+          return this.retryLater(msgs.length, err);
+        }
         const msg = msgs[item.index] as RawMessage;
         const reason = `Postgres refused the event: ${(err as Error).message}`;
         dead.push({ dedupKey: dedupKey(msg.seq, msg.data), eventId: item.event.id, subject: msg.subject, streamSeq: msg.seq, reason, payload: msg.data });
