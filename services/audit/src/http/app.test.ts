@@ -79,7 +79,8 @@ describe('audit HTTP API', () => {
   });
 
   after(async () => {
-    await app.close();
+    // `app` is unset when `before` failed; the database must still be dropped.
+    await (app as App | undefined)?.close();
     await db.drop();
   });
 
