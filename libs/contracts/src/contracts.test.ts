@@ -41,8 +41,10 @@ describe('subject and key builders', () => {
 });
 
 describe('events', () => {
-  const changed = () =>
+  const at = new Date('2026-11-27T10:00:01.000Z');
+  const changed = (time = at) =>
     makeEvent({
+      time,
       type: 'driftless.desired.changed.v1',
       source: 'repo-watcher/envs',
       subject: subjects.desired('dev-1', 'cart', 'changed'),
@@ -64,6 +66,8 @@ describe('events', () => {
     const event = changed();
     const again = changed();
     assert.equal(event.id, again.id);
+    // The same transition at another time is another event, not a duplicate.
+    assert.notEqual(changed(new Date('2026-11-27T10:00:02.000Z')).id, event.id);
     const decoded = decodeJson(JSON.stringify(event));
     assert.equal(decoded.type, 'driftless.desired.changed.v1');
     assert.deepEqual(decoded, event);

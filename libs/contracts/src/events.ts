@@ -149,7 +149,10 @@ export interface NewEvent<T extends EventType> {
   source: string;
   subject: string;
   data: EventData<T>;
-  /** Deterministic id; defaults to a hash of type, subject and data. */
+  /**
+   * Deterministic id (becomes the Nats-Msg-Id). Defaults to a hash of type, subject, time and data:
+   * the same transition happening twice is two events, while one envelope re-sent is deduplicated.
+   */
   id?: string;
   time?: Date;
   traceparent?: string;
@@ -158,12 +161,13 @@ export interface NewEvent<T extends EventType> {
 
 /** Builds an envelope, checking the payload against its schema so a bad publisher fails at the source. */
 export function makeEvent<T extends EventType>(event: NewEvent<T>): Envelope<T> {
+  const time = (event.time ?? new Date()).toISOString();
   const envelope: Envelope<T> = {
     specversion: '1.0',
-    id: event.id ?? deterministicId(event.type, event.subject, JSON.stringify(event.data)),
+    id: event.id ?? deterministicId(event.type, event.subject, time, JSON.stringify(event.data)),
     type: event.type,
     source: event.source,
-    time: (event.time ?? new Date()).toISOString(),
+    time,
     subject: event.subject,
     data: event.data,
     ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
