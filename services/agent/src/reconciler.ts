@@ -91,6 +91,7 @@ interface LoadedDesired {
   revision: number;
   state: DesiredState;
   manifests: KubeObject[];
+  prepared?: PreparedObject[];
 }
 
 interface ComponentState {
@@ -222,7 +223,10 @@ export class Reconciler {
       const pruneOptions: PruneOptions = { maxPruneShare: options.maxPruneShare, isNamespacePruneAllowed: options.isNamespacePruneAllowed };
 
       // Plan: what the cluster should hold, what it holds, what must be written.
-      const prepared = await this.prepare(state.component, desired.manifests);
+      // Prepared once per revision; the parsed manifests are then dropped (memory: thousands of objects).
+      desired.prepared ??= await this.prepare(state.component, desired.manifests);
+      desired.manifests = [];
+      const { prepared } = desired;
       this.o.live.setDesired(state.component, prepared);
       await this.watchServedKinds(prepared);
       if (state.terminalHash === desired.state.hash) {
@@ -236,7 +240,8 @@ export class Reconciler {
       for (const { prepared: p, drift } of drifted) this.reportDrift(state, p, drift, options.isDriftCorrectionEnabled, base, out);
 
       // Apply, in dependency order.
-      const applied = new Map<string, KubeObject>();
+      // Only what the report needs is kept of each response: whether drift is gone.
+      const applied = new Map<string, { isDriftFree: boolean }>();
       const failures: ObjectFailure[] = [];
       if (toApply.length > 0) {
         await this.ensureInventoryNamespace();
@@ -246,8 +251,8 @@ export class Reconciler {
         await this.watchServedKinds(prepared);
       }
       for (const { prepared: p, reason } of toApply) {
-        const live = applied.get(p.key);
-        if (live && (reason === 'drift' || reason === 'missing')) this.reportCorrected(state, p, live, base, out);
+        const result = applied.get(p.key);
+        if (result?.isDriftFree && (reason === 'drift' || reason === 'missing')) this.reportCorrected(state, p, base, out);
       }
 
       // Prune what the inventory lists and the desired state no longer does.
@@ -359,8 +364,9 @@ export class Reconciler {
     } catch (err) {
       throw new InvalidDesiredStateError(`manifests of ${state.component} ${desiredState.version}: ${messageOf(err)}`, { cause: err });
     }
-    // Keep the parsed form only; the raw value can go.
+    // Keep the parsed form only; the raw value can go (an empty value still means "present").
     state.loaded = { revision: update.revision, state: { ...desiredState, manifests: { inline: [] } }, manifests };
+    state.update = { ...update, value: new Uint8Array(0) };
     // A new revision gets a fresh start: earlier terminal failures and blocks do not apply to it.
     if (state.terminalHash !== desiredState.hash) delete state.terminalHash;
     return state.loaded;
@@ -495,9 +501,9 @@ export class Reconciler {
     }
   }
 
-  private reportCorrected(state: ComponentState, p: PreparedObject, live: KubeObject, base: { cluster: string; component: string; version: string; hash: string }, out: DriftlessEvent[]): void {
+  private reportCorrected(state: ComponentState, p: PreparedObject, base: { cluster: string; component: string; version: string; hash: string }, out: DriftlessEvent[]): void {
     const reported = state.reportedDrift.get(p.key);
-    if (reported === undefined || detectDrift(p.object, live).length > 0) return;
+    if (reported === undefined) return;
     state.reportedDrift.delete(p.key);
     const fields = (JSON.parse(reported) as DriftFinding[]).flatMap((f) => f.fields);
     this.o.stats.driftCorrected += 1;
@@ -513,7 +519,7 @@ export class Reconciler {
   private async applyInOrder(
     toApply: readonly { prepared: PreparedObject }[],
     allPrepared: readonly PreparedObject[],
-    applied: Map<string, KubeObject>,
+    applied: Map<string, { isDriftFree: boolean }>,
     failures: ObjectFailure[],
   ): Promise<void> {
     const crdKinds = kindsDefinedBy(allPrepared.map((p) => p.object));
@@ -529,8 +535,8 @@ export class Reconciler {
           this.o.stats.writes += 1;
           const live = await this.o.kube.apply(p.object);
           this.o.stats.applied += 1;
-          applied.set(p.key, live);
-          this.o.live.observe(live, { isQuiet: true });
+          const summary = this.o.live.observe(live, { isQuiet: true });
+          applied.set(p.key, { isDriftFree: (summary?.drift ?? detectDrift(p.object, live)).length === 0 });
         } catch (error) {
           failures.push({ prepared: p, ref: p.ref, error, decision: decisionFor(error) });
         }

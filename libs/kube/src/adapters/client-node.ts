@@ -14,20 +14,23 @@ import https from 'node:https';
 import {
   ApiException,
   createConfiguration,
+  HttpMethod,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   ServerConfiguration,
   Watch,
+  RequestContext,
   type Configuration,
   type KubernetesObject,
-  type RequestContext,
 } from '@kubernetes/client-node';
 import { ObjectSerializer, type Serializer } from '@kubernetes/client-node/dist/serializer.js';
 import type { ObjectRef } from '@driftless/contracts';
 import { FIELD_MANAGER } from '../core/drift.js';
 import { describeRef, groupOf, isPlainObject, type KubeObject } from '../core/objects.js';
 import { kubeError, type KubeClient, type ObjectList, type ResourceInfo, type WatchEventType, type WatchOptions } from '../client.js';
+
+const AUTH_TTL_MS = 30_000;
 
 export interface KubeConfigSource {
   /** Kubeconfig YAML text. */
@@ -165,10 +168,24 @@ export function createKubeClient(options: ClientNodeOptions): KubeClient & { rea
   const kc = loadKubeConfig(options);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig names no current cluster');
+  const { server } = cluster;
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const maxSockets = options.maxSockets ?? 32;
   let agent: http.Agent | https.Agent | undefined;
+
+  // client-node re-reads credentials and builds a TLS agent on every request, which costs more
+  // CPU than the request itself. Credentials are resolved once per AUTH_TTL_MS instead (short
+  // enough for rotating service-account tokens and exec plugins), over one keep-alive pool.
+  let auth: { headers: Record<string, string>; expiresAt: number } | undefined;
+  async function credentials(): Promise<Record<string, string>> {
+    if (auth && Date.now() < auth.expiresAt) return auth.headers;
+    const probe = new RequestContext(server, HttpMethod.GET);
+    await kc.applySecurityAuthentication(probe);
+    agent ??= keepAliveAgent(probe.getAgent(), maxSockets);
+    auth = { headers: probe.getHeaders(), expiresAt: Date.now() + AUTH_TTL_MS };
+    return auth.headers;
+  }
 
   const configuration: Configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
@@ -176,9 +193,7 @@ export function createKubeClient(options: ClientNodeOptions): KubeClient & { rea
       default: {
         getName: () => 'driftless-kubeconfig',
         async applySecurityAuthentication(context: RequestContext) {
-          // Credentials are applied per request (tokens rotate); the connection pool is reused.
-          await kc.applySecurityAuthentication(context);
-          agent ??= keepAliveAgent(context.getAgent(), maxSockets);
+          for (const [name, value] of Object.entries(await credentials())) context.setHeaderParam(name, value);
           if (agent) context.setAgent(agent);
           context.setSignal(AbortSignal.timeout(requestTimeoutMs));
         },
