@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createUser } from '@nats-io/nkeys';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ForbiddenError, kvKeys, subjects } from '@driftless/contracts';
@@ -27,6 +27,9 @@ import {
   servicePermissions,
   type OperatorSetup,
 } from './index.js';
+
+/** The server's permissions violation, not a timeout or anything else that could also reject. */
+const isPermissionViolation = (err: unknown) => err instanceof Error && /permission/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`);
 
 const withTimeout = <T>(p: Promise<T>, ms = 3000) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
@@ -112,6 +115,29 @@ describe('agent credentials in operator mode', () => {
     await assert.rejects(withTimeout(js.publish(subjects.agent('b', 'cart', 'applied'), '{}')));
     const ack = await withTimeout(js.publish(subjects.agent('a', 'cart', 'applied'), '{}'));
     assert.equal(ack.stream, 'DRIFTLESS_EVENTS');
+  });
+
+  it('refuses publishing desired state and deleting keys or streams, and nothing changes', async () => {
+    const js = jetstream(agentA);
+    const kv = await openKv(js, 'desired');
+    // Desired state is the repo-watcher's alone: not as an event, not as a KV write, not even for its own cluster.
+    await assert.rejects(withTimeout(js.publish(subjects.desired('a', 'cart', 'changed'), '{}')), isPermissionViolation);
+    await assert.rejects(withTimeout(kv.put(kvKeys.desired('a', 'cart'), 'x')), isPermissionViolation);
+    await assert.rejects(withTimeout(kv.delete(kvKeys.desired('a', 'cart'))), isPermissionViolation);
+    await assert.rejects(withTimeout(kv.purge(kvKeys.desired('b', 'cart'))), isPermissionViolation);
+    const jsm = await jetstreamManager(agentA, { checkAPI: false });
+    await assert.rejects(withTimeout(jsm.streams.delete('KV_desired')), isPermissionViolation);
+    await assert.rejects(withTimeout(jsm.streams.delete('DRIFTLESS_EVENTS')), isPermissionViolation);
+    await assert.rejects(withTimeout(jsm.streams.purge('KV_desired')), isPermissionViolation);
+
+    // Seen from the control plane, every key, stream and message is as it was.
+    const svcKv = await openKv(jetstream(service), 'desired');
+    assert.equal((await svcKv.get(kvKeys.desired('a', 'cart')))?.json<{ v: string }>().v, 'a');
+    assert.equal((await svcKv.get(kvKeys.desired('b', 'cart')))?.json<{ v: string }>().v, 'b');
+    const svcJsm = await jetstreamManager(service);
+    assert.equal((await svcJsm.streams.info('KV_desired')).state.messages, 2);
+    const landed = await svcJsm.streams.getMessage('DRIFTLESS_EVENTS', { last_by_subj: subjects.desired('a', 'cart', 'changed') }).catch(() => null);
+    assert.equal(landed, null, 'no desired-state event reached the stream');
   });
 
   it('refuses the shared inbox prefix', async () => {

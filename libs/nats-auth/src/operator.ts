@@ -3,7 +3,8 @@
  * operator identity can stay offline), the system account, and the DRIFTLESS account every
  * component connects to, plus the nats-server configuration that trusts them.
  */
-import { Algorithms, createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, fmtCreds, fromSeed } from '@nats-io/jwt';
+import { Algorithms, createAccount, createOperator, createUser, decode, encodeAccount, encodeOperator, encodeUser, fmtCreds, fromSeed } from '@nats-io/jwt';
+import { InvalidInputError } from '@driftless/contracts';
 import type { Account, OperatorLimits } from '@nats-io/jwt';
 
 export interface KeyMaterial {
@@ -106,7 +107,11 @@ export async function mintSystemUser(setup: Pick<OperatorSetup, 'system'>, name 
   return { jwt, seed, creds: formatCreds(jwt, seed) };
 }
 
-/** Re-signs the account JWT with `revocations` updated: users issued before `at` with these keys stop working. */
+/**
+ * Re-signs the account JWT with `revocations` updated: users issued before `at` with these keys
+ * stop working. Every other claim of `setup.account.jwt` (limits, imports, earlier revocations)
+ * is kept, so an account update never silently widens or narrows anything else.
+ */
 export async function revokeUsers(
   setup: Pick<OperatorSetup, 'account' | 'operatorSigningKey'>,
   currentRevocations: Readonly<Record<string, number>>,
@@ -114,8 +119,33 @@ export async function revokeUsers(
   atSeconds = Math.floor(Date.now() / 1000),
 ): Promise<{ jwt: string; revocations: Record<string, number> }> {
   const revocations = { ...currentRevocations };
-  for (const key of userPublicKeys) revocations[key] = atSeconds;
-  const claims: Partial<Account> = { limits: UNLIMITED_ACCOUNT, revocations };
+  for (const key of userPublicKeys) revocations[key] = Math.max(revocations[key] ?? 0, atSeconds);
+  return signAccountJwt(setup, revocations);
+}
+
+/**
+ * The account JWT as `setup.account.jwt` has it, re-signed by the operator signing key with the
+ * union of its own revocations and `revocations` (the later time wins for a key in both).
+ */
+export async function signAccountJwt(
+  setup: Pick<OperatorSetup, 'account' | 'operatorSigningKey'>,
+  revocations: Readonly<Record<string, number>>,
+): Promise<{ jwt: string; revocations: Record<string, number> }> {
+  const base = accountClaimsOf(setup.account.jwt);
+  const merged: Record<string, number> = { ...(base.revocations ?? {}) };
+  for (const [key, at] of Object.entries(revocations)) merged[key] = Math.max(merged[key] ?? 0, at);
+  // encodeAccount sets the claim's type and version itself.
+  const { type: _type, version: _version, ...rest } = base as Partial<Account> & { type?: unknown; version?: unknown };
+  const claims: Partial<Account> = { ...rest, limits: base.limits ?? UNLIMITED_ACCOUNT, revocations: merged };
   const jwt = await encodeAccount(setup.account.name, setup.account.publicKey, claims, { signer: setup.operatorSigningKey.seed });
-  return { jwt, revocations };
+  return { jwt, revocations: merged };
+}
+
+function accountClaimsOf(jwt: string): Partial<Account> {
+  if (jwt === '') return {};
+  try {
+    return decode<Account>(jwt).nats;
+  } catch (err) {
+    throw new InvalidInputError(`the account JWT cannot be decoded: ${(err as Error).message}`, { cause: err });
+  }
 }

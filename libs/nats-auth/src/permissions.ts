@@ -20,6 +20,12 @@ export interface AgentPermissionOptions {
    * agent cannot enumerate, but the store is shared: turn this off where every desired state is inline.
    */
   canReadManifests?: boolean;
+  /** The installation's event subject prefix (see `ResourceNames.subjectPrefix` in libs/nats), if any. */
+  subjectPrefix?: string;
+}
+
+function prefixed(prefix: string | undefined, subject: string): string {
+  return prefix ? `${prefix}.${subject}` : subject;
 }
 
 export function agentPermissions(cluster: string, opts: AgentPermissionOptions = {}): Permissions {
@@ -32,8 +38,8 @@ export function agentPermissions(cluster: string, opts: AgentPermissionOptions =
     // KV watch = an ordered consumer (random name) filtered to our own keys only.
     `$JS.API.CONSUMER.CREATE.KV_${bucket}.*.${ownKeys}`,
     `$JS.API.DIRECT.GET.KV_${bucket}.${ownKeys}`,
-    subjects.agentEventsOf(cluster),
-    subjects.cluster(cluster, 'heartbeat'),
+    prefixed(opts.subjectPrefix, subjects.agentEventsOf(cluster)),
+    prefixed(opts.subjectPrefix, subjects.cluster(cluster, 'heartbeat')),
   ];
   if (opts.canReadManifests ?? true) {
     pub.push(`$JS.API.STREAM.INFO.OBJ_${store}`, `$JS.API.CONSUMER.CREATE.OBJ_${store}.>`, `$JS.API.DIRECT.GET.OBJ_${store}.>`);
