@@ -19,10 +19,10 @@ export function git(cwd: string, args: readonly string[], who?: { name: string; 
 }
 
 /** Runs a command (kubectl, in the demo) and returns its output, or throws with its error output. */
-export function run(command: string, args: readonly string[]): Promise<string> {
+export function run(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, [...args], (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || err.message}`, { cause: err }));
+    execFile(command, [...args], { env: env ?? process.env }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command.split('/').pop()} ${args.slice(-3).join(' ')} failed: ${stderr.trim() || err.message}`, { cause: err }));
       else resolve(stdout);
     });
   });
