@@ -22,7 +22,7 @@ import { configMap, desiredState } from '../src/testing/desired.js';
 import { FakeEvents, FakeManifests, FakeSource } from '../src/testing/fakes.js';
 
 const run = promisify(execFile);
-const LATENCY_MS = 5;
+const LATENCY_MS = Number(process.env['BENCH_LATENCY_MS'] ?? 5);
 /**
  * The V8 flags the agent process runs with (the package's `start` script): a small young
  * generation and no optimizing compiler, which trade CPU the agent does not need for memory.

@@ -131,6 +131,16 @@ export class LiveState {
     return summary;
   }
 
+  /**
+   * Waits (up to `timeoutMs`) until the watches of these kinds have listed once: one LIST per kind
+   * is far cheaper than reading each object, e.g. right after a restart.
+   */
+  async waitForSync(kinds: readonly { apiVersion: string; kind: string }[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const pending = () => kinds.filter((k) => this.isWatching(k.apiVersion, k.kind) && !this.isSynced(k.apiVersion, k.kind));
+    while (pending().length > 0 && Date.now() < deadline && !this.controller.signal.aborted) await new Promise((r) => setTimeout(r, 25));
+  }
+
   /** An object is gone (deleted, or pruned by the reconciler). */
   forget(key: string, { isQuiet = false } = {}): void {
     const existed = this.summaries.delete(key);

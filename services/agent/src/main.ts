@@ -2,7 +2,7 @@
  * The agent process: reads its configuration once, connects to NATS and the API server, wires
  * the agent, serves the optional HTTP port, and shuts down cleanly on SIGTERM/SIGINT.
  */
-import { ConfigError } from '@driftless/config';
+import { ConfigError, describeConfig } from '@driftless/config';
 import { createKubeClient } from '@driftless/kube';
 import { connectNats } from '@driftless/nats';
 import { createLogger, createMetrics, startTelemetry } from '@driftless/telemetry';
@@ -11,9 +11,13 @@ import { Agent, AGENT_VERSION } from './agent.js';
 import { KvDesiredSource, ObjectStoreManifests } from './adapters/nats-desired.js';
 import { NatsEventSink } from './adapters/nats-events.js';
 import { createHttpServer, listen } from './adapters/http.js';
-import { loadAgentConfig, type AgentConfig } from './config.js';
+import { agentConfigSpec, loadAgentConfig, type AgentConfig } from './config.js';
 
 function readConfig(): AgentConfig {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`driftless-agent: applies this cluster's desired state from NATS and reports back.\n\nConfiguration (environment variables):\n${describeConfig(agentConfigSpec)}\n`);
+    process.exit(0);
+  }
   try {
     return loadAgentConfig(process.env);
   } catch (err) {

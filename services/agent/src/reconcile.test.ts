@@ -203,6 +203,8 @@ describe('failures', () => {
     assert.ok(reasons.every((e) => e.data.isTerminal));
     assert.match(reasons.find((e) => e.data.component === 'wrong')?.data.reason ?? '', /names other-cluster.wrong/);
     assert.match(reasons.find((e) => e.data.component === 'bad-objects')?.data.reason ?? '', /object 1 has no apiVersion/);
+    await h.agent.reconciler.reconcile('broken');
+    assert.equal(h.events.ofType('driftless.agent.apply_failed.v1').filter((e) => e.data.component === 'broken').length, 1, 'reported once per revision');
   });
 
   it('a failed delete stays in the inventory and is retried', async () => {

@@ -106,6 +106,8 @@ interface ComponentState {
   /** Drift already reported, by object key, so correction-off components report it once. */
   reportedDrift: Map<string, string>;
   reportedBlock?: string;
+  /** A revision whose value could not be decoded: reported once, then ignored until the next. */
+  invalidRevision?: number;
   /** The trace context of the reconcile in flight (one per component at a time). */
   traceContext: Context;
 }
@@ -215,7 +217,8 @@ export class Reconciler {
       hash: state.loaded?.state.hash ?? EMPTY_STATE_HASH,
     };
     try {
-      // Load the desired state.
+      // Load the desired state; a value that cannot be used is not looked at again until it changes.
+      if (state.invalidRevision === state.update.revision) return undefined;
       if (state.update.value === undefined) return await this.removeComponent(state, out, log);
       const desired = await this.loadDesired(state);
       base = { cluster: this.o.cluster, component: state.component, version: desired.state.version, hash: desired.state.hash };
@@ -229,6 +232,7 @@ export class Reconciler {
       const { prepared } = desired;
       this.o.live.setDesired(state.component, prepared);
       await this.watchServedKinds(prepared);
+      await this.o.live.waitForSync([...new Map(prepared.map((p) => [`${p.ref.apiVersion}/${p.ref.kind}`, p.ref])).values()], 5_000);
       if (state.terminalHash === desired.state.hash) {
         // This revision failed terminally: report health, write nothing until a new revision arrives.
         return this.assessHealth(state, prepared, base, out);
@@ -308,6 +312,7 @@ export class Reconciler {
     } catch (err) {
       // A failure of the component as a whole (desired state, discovery, inventory, API down).
       const decision = decisionFor(err);
+      if (err instanceof InvalidDesiredStateError) state.invalidRevision = state.update.revision;
       out.push(this.failureEvent(state, { prepared: undefined, ref: isKubeFailure(err) ? err.ref : undefined, error: err, decision }, base));
       return this.outcome(state, base.hash, [{ prepared: undefined, ref: undefined, error: err, decision }], undefined, log);
     } finally {
@@ -685,4 +690,3 @@ export function parseManifestBlob(bytes: Uint8Array): unknown[] {
     .filter((v) => v !== null && v !== undefined);
 }
 
-export { isKubeFailure };

@@ -5,7 +5,8 @@
  * key twice is harmless because the reconciler works from state, not from events.
  */
 import type { Logger } from '@driftless/telemetry';
-import { extractTraceContext } from '@driftless/telemetry';
+import { contextFromTraceParent, extractTraceContext, traceIdOf } from '@driftless/telemetry';
+import type { Context } from '@opentelemetry/api';
 import { kvKeys, parseDesiredKey } from '@driftless/contracts';
 import { backoffDelayMs } from '@driftless/kube';
 import { jetstream } from '@nats-io/jetstream';
@@ -28,6 +29,22 @@ export interface KvDesiredSourceOptions {
  * The headers a KV entry's message carried. nats.js does not expose them on KvEntry; the entry
  * keeps the underlying message as `sm`, and the trace context is only there.
  */
+/** The commit's trace: from the entry's headers when it has them, else from the value's traceparent. */
+function traceContextOf(entry: KvWatchEntry): Context {
+  const fromHeaders = extractTraceContext(headersOf(entry));
+  if (traceIdOf(fromHeaders) !== undefined || entry.operation !== 'PUT') return fromHeaders;
+  try {
+    const { traceparent, tracestate } = entry.json<{ traceparent?: unknown; tracestate?: unknown }>();
+    return contextFromTraceParent({
+      ...(typeof traceparent === 'string' ? { traceparent } : {}),
+      ...(typeof tracestate === 'string' ? { tracestate } : {}),
+    });
+  } catch {
+    // A malformed value is reported by the reconciler; it simply starts a new trace.
+    return fromHeaders;
+  }
+}
+
 function headersOf(entry: KvWatchEntry): MsgHdrs | undefined {
   const message = (entry as { sm?: { headers?: MsgHdrs; header?: MsgHdrs } }).sm;
   return message?.headers ?? message?.header;
@@ -93,7 +110,7 @@ export class KvDesiredSource implements DesiredStateSource {
             component: parsed.component,
             revision: entry.revision,
             value: entry.operation === 'PUT' ? entry.value : undefined,
-            traceContext: extractTraceContext(headersOf(entry)),
+            traceContext: traceContextOf(entry),
           });
           if (!isSynced && entry.delta === 0) {
             isSynced = true;
