@@ -174,5 +174,11 @@ export const DesiredStateSchema = Type.Object({
     maxPruneShare: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
     isNamespacePruneAllowed: Type.Boolean({ default: false }),
   }),
+  /**
+   * W3C trace context of the commit that produced this state, so the agent's reconcile joins the
+   * commit's trace (KV writes carry no message headers of our choosing).
+   */
+  traceparent: Type.Optional(Type.String()),
+  tracestate: Type.Optional(Type.String()),
 });
 export type DesiredState = Static<typeof DesiredStateSchema>;

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { isRetryable } from '@driftless/contracts';
 import { backoffDelayMs, type Outcome } from '@driftless/nats';
 import type { Logger } from '@driftless/telemetry';
-import type { Meter } from '@opentelemetry/api';
+import { trace, type Meter } from '@opentelemetry/api';
+import { contextFromTraceParent } from '@driftless/telemetry';
+import type { DriftlessEvent } from '@driftless/contracts';
 import { sortBatch, type RawMessage } from './core/intake.js';
 import type { DeadLetter, LedgerWriter, WriteResult } from './ports.js';
 
@@ -99,6 +101,7 @@ export class IngestWorker {
 
     try {
       this.record(await this.options.writer.write({ events, deadLetters }));
+      this.traceRecorded(events, started);
       this.failures = 0;
       this.counters?.batchMs.record(performance.now() - started);
       return outcomes;
@@ -106,6 +109,20 @@ export class IngestWorker {
       if (isRetryable(err)) return this.retryLater(msgs.length, err);
     }
     return this.isolate(msgs, intake, deadLetters, outcomes);
+  }
+
+  /**
+   * One span per recorded event, in the trace the event travelled with, so a commit's trace ends
+   * at the ledger row it produced. Events without trace context start no trace.
+   */
+  private traceRecorded(events: readonly DriftlessEvent[], startedMs: number): void {
+    const tracer = trace.getTracer('driftless-audit');
+    const startTime = Date.now() - (performance.now() - startedMs);
+    for (const event of events) {
+      if (event.traceparent === undefined) continue;
+      const parent = contextFromTraceParent({ traceparent: event.traceparent, ...(event.tracestate === undefined ? {} : { tracestate: event.tracestate }) });
+      tracer.startSpan('audit.record', { startTime, attributes: { 'driftless.event.type': event.type, 'driftless.event.id': event.id } }, parent).end();
+    }
   }
 
   private retryLater(count: number, err: unknown): Outcome[] {

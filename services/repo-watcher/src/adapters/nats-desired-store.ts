@@ -4,6 +4,7 @@
  * hash and referenced from the value.
  */
 import type { DesiredState } from '@driftless/contracts';
+import { currentTraceParent } from '@driftless/telemetry';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { DesiredRecord, DesiredStore } from '../ports.js';
@@ -30,7 +31,7 @@ export class NatsDesiredStore implements DesiredStore {
       await this.storeLarge(record.hash, manifestsJson);
       manifests = { objectStore: this.options.manifestsStoreName, name: record.hash, objectCount: objects.length };
     }
-    const value: DesiredState = { ...rest, manifests };
+    const value: DesiredState = { ...rest, manifests, ...currentTraceParent() };
     await this.options.desired.put(key, JSON.stringify(value));
   }
 
