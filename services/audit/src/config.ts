@@ -1,5 +1,6 @@
 /** The audit service's configuration: every environment variable it reads, with a doc and an example. */
-import { field, loadConfig, type ConfigOf, type Field } from '@driftless/config';
+import { ConfigError, field, loadConfig, type ConfigOf, type Field } from '@driftless/config';
+import { DEFAULT_BOOTSTRAP_TTL_S, MAX_BOOTSTRAP_TTL_S, MIN_BOOTSTRAP_TTL_S } from './core/registration.js';
 
 /** An optional secret with a minimum length (the library's optionalString checks nothing). */
 function optionalSecret(opts: { env: string; doc: string; example: string; minLength: number }): Field<string | undefined> {
@@ -45,6 +46,47 @@ export const auditConfigSpec = {
     example: 'dla_<43 random base64url characters>',
     minLength: 32,
   }),
+  natsAccountSeedFile: field.optionalString({
+    env: 'DRIFTLESS_NATS_ACCOUNT_SEED_FILE',
+    doc: 'Operator mode: the DRIFTLESS account seed, which signs agent credentials (secrets/account.seed from `npm run nats:auth`)',
+    example: '/etc/driftless/nats-auth/account.seed',
+  }),
+  natsOperatorSigningSeedFile: field.optionalString({
+    env: 'DRIFTLESS_NATS_OPERATOR_SIGNING_SEED_FILE',
+    doc: 'Operator mode: the operator signing key seed, which signs account updates (secrets/operator-signing.seed)',
+    example: '/etc/driftless/nats-auth/operator-signing.seed',
+  }),
+  natsAccountJwtFile: field.optionalString({
+    env: 'DRIFTLESS_NATS_ACCOUNT_JWT_FILE',
+    doc: "Operator mode: the account's JWT as the servers were configured with it (a bare JWT, or the generator's accounts.json)",
+    example: '/etc/driftless/nats-auth/accounts.json',
+  }),
+  natsSystemCredsFile: field.optionalString({
+    env: 'DRIFTLESS_NATS_SYSTEM_CREDS_FILE',
+    doc: 'Operator mode: a system-account user that pushes account updates (creds/system.creds)',
+    example: '/etc/driftless/nats-auth/system.creds',
+  }),
+  agentNatsUrls: field.urls({
+    env: 'DRIFTLESS_AGENT_NATS_URL',
+    doc: 'NATS servers as agents reach them, comma-separated (for enrollment and install commands); DRIFTLESS_NATS_URL when unset',
+    example: 'tls://nats.example.com:4222',
+    protocols: ['nats:', 'tls:'],
+    default: [],
+  }),
+  publicUrl: field.optionalString({
+    env: 'DRIFTLESS_AUDIT_PUBLIC_URL',
+    doc: 'This API as agents reach it, for install commands (as each request reached it when unset)',
+    example: 'https://driftless.example.com',
+  }),
+  agentChart: field.string({ env: 'DRIFTLESS_AGENT_CHART', doc: 'Agent chart reference in install commands', example: 'oci://registry.example.com/charts/driftless-agent', default: 'deploy/helm/driftless-agent' }),
+  bootstrapTokenTtlS: field.integer({
+    env: 'DRIFTLESS_BOOTSTRAP_TOKEN_TTL_S',
+    doc: 'Default lifetime of a bootstrap token, in seconds',
+    example: '3600',
+    min: MIN_BOOTSTRAP_TTL_S,
+    max: MAX_BOOTSTRAP_TTL_S,
+    default: DEFAULT_BOOTSTRAP_TTL_S,
+  }),
   logLevel: field.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'silent'], { env: 'DRIFTLESS_LOG_LEVEL', doc: 'Log level', example: 'info', default: 'info' }),
 };
 
@@ -52,5 +94,34 @@ export type AuditConfig = ConfigOf<typeof auditConfigSpec>;
 
 /** Loads and checks the configuration; throws a ConfigError listing every problem. */
 export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): AuditConfig {
-  return loadConfig(auditConfigSpec, env);
+  const config = loadConfig(auditConfigSpec, env);
+  operatorFilesOf(config);
+  return config;
+}
+
+export interface OperatorFiles {
+  accountSeedFile: string;
+  operatorSigningSeedFile: string;
+  accountJwtFile: string;
+  systemCredsFile: string;
+}
+
+const OPERATOR_FIELDS = {
+  accountSeedFile: 'natsAccountSeedFile',
+  operatorSigningSeedFile: 'natsOperatorSigningSeedFile',
+  accountJwtFile: 'natsAccountJwtFile',
+  systemCredsFile: 'natsSystemCredsFile',
+} as const satisfies Record<keyof OperatorFiles, keyof typeof auditConfigSpec>;
+
+/** The operator-mode files, or undefined in no-auth mode; some but not all of them is a ConfigError. */
+export function operatorFilesOf(config: AuditConfig): OperatorFiles | undefined {
+  const entries = Object.entries(OPERATOR_FIELDS) as [keyof OperatorFiles, (typeof OPERATOR_FIELDS)[keyof OperatorFiles]][];
+  const missing = entries.filter(([, key]) => config[key] === undefined);
+  if (missing.length === entries.length) return undefined;
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map(([, key]) => `${auditConfigSpec[key].env} is required in operator mode, since other DRIFTLESS_NATS_*_FILE variables are set: ${auditConfigSpec[key].doc}`),
+    );
+  }
+  return Object.fromEntries(entries.map(([name, key]) => [name, config[key]])) as unknown as OperatorFiles;
 }

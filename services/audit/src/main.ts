@@ -13,11 +13,15 @@ import { PgLedgerWriter } from './adapters/pg-ledger-writer.js';
 import { PgAuditQueries } from './adapters/pg-queries.js';
 import { migrateAuditDb } from './adapters/pg-schema.js';
 import { PgTokenStore } from './adapters/pg-tokens.js';
+import { PgApiTokenStore } from './adapters/pg-api-tokens.js';
+import { PgRegistrationStore } from './adapters/pg-registrations.js';
 import { runNatsIngest } from './adapters/nats-ingest.js';
-import { auditConfigSpec, loadAuditConfig, type AuditConfig } from './config.js';
+import { JetStreamEventPublisher, NatsCredentialIssuer, readRegistrationKeys } from './adapters/nats-registration.js';
+import { auditConfigSpec, loadAuditConfig, operatorFilesOf, type AuditConfig } from './config.js';
 import { ROLES, type Role } from './core/roles.js';
 import { buildApp } from './http/app.js';
 import { IngestWorker } from './ingest.js';
+import { Registrar } from './registrar.js';
 
 const VERSION = '0.1.0';
 
@@ -51,8 +55,8 @@ async function serve(config: AuditConfig): Promise<void> {
   const sql = await connectDb(config.postgresUrl, { max: config.postgresPoolSize, maxAttempts: config.postgresConnectAttempts, log, signal: stop.signal });
   const migrated = await migrateAuditDb(sql);
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, 'migrated the audit database');
-  const tokens = new PgTokenStore(sql);
-  if (config.adminToken !== undefined) await tokens.put({ id: 'bootstrap-admin', name: 'bootstrap admin', role: 'admin', secret: config.adminToken });
+  const tokens = new PgApiTokenStore(sql);
+  if (config.adminToken !== undefined) await new PgTokenStore(sql).put({ id: 'bootstrap-admin', name: 'bootstrap admin', role: 'admin', secret: config.adminToken });
 
   // Connect to NATS and make sure the events stream exists.
   const nc = await connectNats({
@@ -65,6 +69,40 @@ async function serve(config: AuditConfig): Promise<void> {
     log,
   });
   const { js } = await provision(nc, { names: { eventsStream: config.eventsStream, subjectPrefix: config.subjectPrefix }, log });
+
+  // Registration: NATS operator mode when its material is configured, else say loudly that it is off.
+  const operatorFiles = operatorFilesOf(config);
+  let issuer: NatsCredentialIssuer | undefined;
+  let systemNc: Awaited<ReturnType<typeof connectNats>> | undefined;
+  if (operatorFiles) {
+    const keys = await readRegistrationKeys(operatorFiles);
+    systemNc = await connectNats({ servers: config.natsUrls, name: 'driftless-audit-system', credsFile: operatorFiles.systemCredsFile, signal: stop.signal, log });
+    issuer = new NatsCredentialIssuer(keys, systemNc, config.subjectPrefix === '' ? {} : { subjectPrefix: config.subjectPrefix });
+    log.info({ account: keys.account.publicKey }, 'NATS operator mode: cluster registration and agent enrollment enabled');
+  } else {
+    log.warn(
+      { missing: ['DRIFTLESS_NATS_ACCOUNT_SEED_FILE', 'DRIFTLESS_NATS_OPERATOR_SIGNING_SEED_FILE', 'DRIFTLESS_NATS_ACCOUNT_JWT_FILE', 'DRIFTLESS_NATS_SYSTEM_CREDS_FILE'] },
+      '!!! NATS OPERATOR MODE IS NOT CONFIGURED: no-auth development mode, for a laptop only. Cluster registration, agent enrollment and revocation answer 503 !!!',
+    );
+  }
+  const registrar = new Registrar({
+    store: new PgRegistrationStore(sql),
+    issuer,
+    events: new JetStreamEventPublisher(js, config.subjectPrefix),
+    agent: {
+      natsUrls: config.agentNatsUrls.length > 0 ? config.agentNatsUrls : config.natsUrls,
+      chart: config.agentChart,
+      subjectPrefix: config.subjectPrefix,
+      defaultTtlS: config.bootstrapTokenTtlS,
+    },
+    log: log.child({ unit: 'registration' }),
+  });
+  try {
+    const pushed = await registrar.pushStoredRevocations();
+    if (pushed > 0) log.info({ revocations: pushed }, 'pushed the stored revocation list to NATS');
+  } catch (err) {
+    log.error({ reason: (err as Error).message }, 'could not push the stored revocation list to NATS; revoked agents may connect until the next revocation');
+  }
 
   // Ingest.
   const worker = new IngestWorker({
@@ -111,12 +149,16 @@ async function serve(config: AuditConfig): Promise<void> {
     metrics: { contentType: PROMETHEUS_CONTENT_TYPE, render: () => metrics.renderPrometheus() },
     log,
     version: VERSION,
+    registrar,
+    tokenAdmin: tokens,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
   });
   await app.listen({ host: config.httpHost, port: config.httpPort });
 
   await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   await app.close();
   await ingest;
+  await systemNc?.drain();
   await nc.drain();
   await sql.end({ timeout: 5 });
   await metrics.shutdown();

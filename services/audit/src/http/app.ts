@@ -10,15 +10,21 @@ import type { Logger } from '@driftless/telemetry';
 import Fastify from 'fastify';
 import { TRANSITION_KINDS } from '../core/kinds.js';
 import type { AuditQueries, ReadinessCheck, TokenStore } from '../ports.js';
+import type { Registrar } from '../registrar.js';
+import type { ApiTokenAdmin } from '../registration-ports.js';
 import { authenticate } from './auth.js';
 import { errorHandler, problem, sendProblem } from './errors.js';
+import { ApiTokenSchema, RegistrationSchema } from './registration-schemas.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
+import { clusterRegistrationRoutes } from './routes/cluster-registration.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { commitRoutes } from './routes/commits.js';
 import { componentRoutes } from './routes/components.js';
 import { diffRoutes } from './routes/diff.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes, type MetricsSource } from './routes/ops.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { transitionsRoutes } from './routes/transitions.js';
 import { ClusterSchema, InventoryItemSchema, ProblemSchema, TransitionSchema } from './schemas.js';
 
@@ -30,6 +36,12 @@ export interface AppDeps {
   /** Request logging; off when omitted (tests). */
   log?: Logger;
   version?: string;
+  /** Cluster registration and agent enrollment; the routes are absent without it. */
+  registrar?: Registrar;
+  /** API-token administration; the routes are absent without it. */
+  tokenAdmin?: ApiTokenAdmin;
+  /** The API's URL as agents reach it, for install commands (default: as the request reached it). */
+  publicUrl?: string;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -40,7 +52,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema, RegistrationSchema, ApiTokenSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -74,6 +86,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(commitRoutes(deps.queries));
   await app.register(clusterRoutes(deps.queries));
   await app.register(auditRoutes(deps.queries));
+  if (deps.registrar) {
+    await app.register(clusterRegistrationRoutes(deps.registrar, deps.publicUrl));
+    await app.register(agentRoutes(deps.registrar));
+  }
+  if (deps.tokenAdmin) await app.register(tokenRoutes(deps.tokenAdmin));
   await app.register(opsRoutes(deps.readiness ?? [], deps.metrics));
   return app;
 }
