@@ -117,7 +117,15 @@ function rssOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS:') / 1024, peakMb: kb('VmHWM:') / 1024 };
 }
 
+/** CPU time (user + system) a process has used so far, from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 interface Sim {
+  pid: number;
   dir: string;
   kubeconfig: string;
   kubeconfigPath: string;
@@ -129,6 +137,8 @@ async function benchApply(sim: Sim): Promise<Record<string, unknown>> {
   const { agent, source, events } = inProcessAgent(kube, 'bench');
   const kubectlMs: number[] = [];
   const agentMs: number[] = [];
+  const agentCpuMs: number[] = [];
+  const simCpuMs: number[] = [];
   try {
     for (let round = 1; round <= 3; round++) {
       const kns = `kubectl-${round}`;
@@ -140,10 +150,15 @@ async function benchApply(sim: Sim): Promise<Record<string, unknown>> {
 
       const ans = `agent-${round}`;
       const component = `bench-${round}`;
+      const cpuBefore = process.cpuUsage();
+      const simCpuBefore = cpuMsOf(sim.pid);
       t = performance.now();
       source.put(component, desiredState({ cluster: 'bench', component, objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ans } }, ...objectsFor(ans, 500)] }));
       await waitFor(() => events.ofType('driftless.agent.applied.v1').some((e) => e.data.component === component), `agent apply ${round}`);
       agentMs.push(performance.now() - t);
+      const cpu = process.cpuUsage(cpuBefore);
+      agentCpuMs.push(Math.round((cpu.user + cpu.system) / 1000));
+      simCpuMs.push(cpuMsOf(sim.pid) - simCpuBefore);
       await agent.idle();
     }
   } finally {
@@ -151,7 +166,7 @@ async function benchApply(sim: Sim): Promise<Record<string, unknown>> {
     kube.close();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  return { kubectlMs: kubectlMs.map(Math.round), agentMs: agentMs.map(Math.round), speedupOfMedians: Number((median(kubectlMs) / median(agentMs)).toFixed(1)), target: '>= 3x' };
+  return { kubectlMs: kubectlMs.map(Math.round), agentMs: agentMs.map(Math.round), agentCpuMs, kubeSimCpuMs: simCpuMs, speedupOfMedians: Number((median(kubectlMs) / median(agentMs)).toFixed(1)), target: '>= 3x' };
 }
 
 /** B. A 1,000-object component applied, then a no-change resync: count the write calls. */
@@ -245,7 +260,7 @@ async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const dir = mkdtempSync(join(tmpdir(), 'driftless-bench-'));
   const { child, kubeconfigPath } = await startSim(dir);
-  const sim: Sim = { dir, kubeconfigPath, kubeconfig: readFileSync(kubeconfigPath, 'utf8') };
+  const sim: Sim = { pid: child.pid ?? 0, dir, kubeconfigPath, kubeconfig: readFileSync(kubeconfigPath, 'utf8') };
   const results: Record<string, unknown> = { latencyMs: LATENCY_MS };
   try {
     if (only === undefined || only === 'apply') console.log('A. apply 500 objects', (results['apply500'] = await benchApply(sim)));

@@ -112,6 +112,8 @@ export class LiveState {
     const resourceVersion = object.metadata.resourceVersion ?? '';
     if (previous && isOlder(resourceVersion, previous.resourceVersion)) return previous;
     const entry = this.desired.get(key);
+    // The watch echoes what an apply already returned: nothing new to compute.
+    if (previous && resourceVersion !== '' && previous.resourceVersion === resourceVersion && previous.desiredHash === entry?.prepared.hash) return previous;
     const summary: LiveSummary = {
       resourceVersion,
       health: healthOf(object),

@@ -231,13 +231,20 @@ export class Reconciler {
       desired.manifests = [];
       const { prepared } = desired;
       this.o.live.setDesired(state.component, prepared);
-      await this.watchServedKinds(prepared);
-      await this.o.live.waitForSync([...new Map(prepared.map((p) => [`${p.ref.apiVersion}/${p.ref.kind}`, p.ref])).values()], 5_000);
       if (state.terminalHash === desired.state.hash) {
         // This revision failed terminally: report health, write nothing until a new revision arrives.
+        await this.watchServedKinds(prepared);
         return this.assessHealth(state, prepared, base, out);
       }
       const inventory = await this.inventoryOf(state);
+      // Objects applied before need their live state: from the watches (one list per kind, far
+      // cheaper than reading each object, e.g. after a restart). Objects never applied do not, and
+      // their kinds are watched once they exist, so a first apply is not slowed by its own events.
+      const known = prepared.filter((p) => inventory.entries.get(p.key)?.hash !== undefined);
+      if (known.length > 0) {
+        await this.watchServedKinds(known);
+        await this.o.live.waitForSync([...new Map(known.map((p) => [`${p.ref.apiVersion}/${p.ref.kind}`, p.ref])).values()], 5_000);
+      }
       const { toApply, unchanged, drifted } = await this.planObjects(state, prepared, inventory, options.isDriftCorrectionEnabled);
 
       // Report drift before correcting it.
