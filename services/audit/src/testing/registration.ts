@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DriftlessEvent } from '@driftless/contracts';
 import { createScratchDatabase, type ScratchDatabase } from '@driftless/db/testing';
 import { connectNats, provision, type Provisioned } from '@driftless/nats';
 import { startNatsServer, type NatsServer } from '@driftless/nats/testing';
@@ -33,6 +34,8 @@ import { buildApp } from '../http/app.js';
 import { IngestWorker } from '../ingest.js';
 import { Registrar } from '../registrar.js';
 
+export { clock, commit, events, sha } from './fixtures.js';
+
 export interface RegistrationEnv {
   dir: string;
   setup: OperatorSetup;
@@ -46,6 +49,8 @@ export interface RegistrationEnv {
   app: Awaited<ReturnType<typeof buildApp>>;
   /** An admin API token created for the test. */
   adminToken: string;
+  /** Writes events straight into the ledger (as the ingest would), for seeding query tests. */
+  record(events: readonly DriftlessEvent[]): Promise<void>;
   /** Writes a creds file into the environment's folder and returns its path. */
   writeCreds(name: string, creds: string): string;
   close(): Promise<void>;
@@ -126,7 +131,22 @@ export async function startRegistrationEnv(options: RegistrationEnvOptions): Pro
     });
     cleanups.push(() => app.close());
 
-    return { dir, setup, files, server, db, service, provisioned, registrar, app, adminToken, writeCreds: (name, creds) => secret(`${name}.creds`, creds), close };
+    const writer = new PgLedgerWriter(db.sql);
+    return {
+      dir,
+      setup,
+      files,
+      server,
+      db,
+      service,
+      provisioned,
+      registrar,
+      app,
+      adminToken,
+      record: async (events) => void (await writer.write({ events, deadLetters: [] })),
+      writeCreds: (name, creds) => secret(`${name}.creds`, creds),
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
