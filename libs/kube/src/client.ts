@@ -28,6 +28,16 @@ export interface WatchOptions {
 export interface ObjectList {
   items: KubeObject[];
   resourceVersion: string;
+  /** Set when more pages follow (see `limit`). */
+  continueToken?: string;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  namespace?: string;
+  /** Page size; the rest is fetched with `continueToken`. */
+  limit?: number;
+  continueToken?: string;
 }
 
 export interface KubeClient {
@@ -38,7 +48,7 @@ export interface KubeClient {
   /** Deletes an object; `absent` when it was already gone. */
   delete(ref: ObjectRef): Promise<'deleted' | 'absent'>;
   /** Lists a kind across all namespaces (or one). */
-  list(apiVersion: string, kind: string, options?: { labelSelector?: string; namespace?: string }): Promise<ObjectList>;
+  list(apiVersion: string, kind: string, options?: ListOptions): Promise<ObjectList>;
   /**
    * Watches a kind across all namespaces. `onEvent` receives each event; the returned promise
    * settles when the watch ends (resolves on a normal end, rejects with a KubeError on failure,

@@ -13,6 +13,8 @@ export interface InformerOptions {
   apiVersion: string;
   kind: string;
   labelSelector?: string;
+  /** Objects per list page. */
+  pageSize?: number;
   /** How long one watch request lasts before it is renewed. */
   watchTimeoutSeconds?: number;
   backoff?: BackoffOptions;
@@ -53,16 +55,27 @@ export function startInformer(client: KubeClient, options: InformerOptions, hand
   const known = new Map<string, string>();
 
   async function listAll(): Promise<string> {
-    const list = await client.list(options.apiVersion, options.kind, options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector });
     const seen = new Set<string>();
-    for (const item of list.items) {
-      // A List's items may omit apiVersion/kind.
-      const object: KubeObject = { ...item, apiVersion: item.apiVersion ?? options.apiVersion, kind: item.kind ?? options.kind };
-      const key = objectKey(object);
-      seen.add(key);
-      known.set(key, object.metadata.resourceVersion ?? '');
-      handlers.onUpsert(object);
-    }
+    let resourceVersion = '';
+    let continueToken: string | undefined;
+    // In pages, so thousands of objects never sit in memory as one response.
+    do {
+      const list = await client.list(options.apiVersion, options.kind, {
+        ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+        limit: options.pageSize ?? 250,
+        ...(continueToken === undefined ? {} : { continueToken }),
+      });
+      if (resourceVersion === '') resourceVersion = list.resourceVersion;
+      continueToken = list.continueToken;
+      for (const item of list.items) {
+        // A List's items may omit apiVersion/kind.
+        const object: KubeObject = { ...item, apiVersion: item.apiVersion ?? options.apiVersion, kind: item.kind ?? options.kind };
+        const key = objectKey(object);
+        seen.add(key);
+        known.set(key, object.metadata.resourceVersion ?? '');
+        handlers.onUpsert(object);
+      }
+    } while (continueToken !== undefined && !signal.aborted);
     for (const key of [...known.keys()]) {
       if (seen.has(key)) continue;
       known.delete(key);
@@ -70,7 +83,7 @@ export function startInformer(client: KubeClient, options: InformerOptions, hand
     }
     isSynced = true;
     handlers.onSynced?.();
-    return list.resourceVersion;
+    return resourceVersion;
   }
 
   async function run(): Promise<void> {

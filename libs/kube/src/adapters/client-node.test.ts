@@ -110,6 +110,11 @@ describe('client-node adapter against kube-sim', () => {
     const list = await kube.list('apps/v1', 'Deployment', { labelSelector: 'app.kubernetes.io/managed-by=driftless' });
     assert.ok(list.items.some((d) => d.metadata.name === 'web' && d.metadata.namespace === ns));
     assert.match(list.resourceVersion, /^\d+$/);
+    const page = await kube.list('v1', 'Namespace', { limit: 1 });
+    assert.equal(page.items.length, 1);
+    assert.ok(page.continueToken, 'more pages follow');
+    const next = await kube.list('v1', 'Namespace', { limit: 1, continueToken: page.continueToken });
+    assert.notEqual(next.items[0]?.metadata.name, page.items[0]?.metadata.name);
     const seen: string[] = [];
     const controller = new AbortController();
     const informer = startInformer(
@@ -136,7 +141,7 @@ describe('client-node adapter against kube-sim', () => {
     let synced = 0;
     const informer = startInformer(
       kube,
-      { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: 'app.kubernetes.io/managed-by=driftless', backoff: { baseDelayMs: 20 } },
+      { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: 'app.kubernetes.io/managed-by=driftless', backoff: { baseDelayMs: 20 }, pageSize: 1 },
       { onUpsert: (o) => seen.push(o.metadata.name), onDelete: () => undefined, onSynced: () => (synced += 1) },
       controller.signal,
     );

@@ -28,7 +28,7 @@ import { ObjectSerializer, type Serializer } from '@kubernetes/client-node/dist/
 import type { ObjectRef } from '@driftless/contracts';
 import { FIELD_MANAGER } from '../core/drift.js';
 import { describeRef, groupOf, isPlainObject, type KubeObject } from '../core/objects.js';
-import { kubeError, type KubeClient, type ObjectList, type ResourceInfo, type WatchEventType, type WatchOptions } from '../client.js';
+import { kubeError, type KubeClient, type ListOptions, type ObjectList, type ResourceInfo, type WatchEventType, type WatchOptions } from '../client.js';
 
 const AUTH_TTL_MS = 30_000;
 
@@ -261,11 +261,29 @@ export function createKubeClient(options: ClientNodeOptions): KubeClient & { rea
         throw translated;
       }
     },
-    async list(apiVersion, kind, listOptions = {}): Promise<ObjectList> {
+    async list(apiVersion, kind, listOptions: ListOptions = {}): Promise<ObjectList> {
       plainJson(apiVersion, kind);
       try {
-        const list = await api.list(apiVersion, kind, listOptions.namespace, undefined, undefined, undefined, undefined, listOptions.labelSelector);
-        return { items: list.items.map(fromSdk), resourceVersion: list.metadata?.resourceVersion ?? '' };
+        const list = await api.list(
+          apiVersion,
+          kind,
+          listOptions.namespace,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          listOptions.labelSelector,
+          listOptions.limit,
+          listOptions.continueToken,
+        );
+        // Plain JSON (see registerPlainJson) keeps the wire name `continue`; the typed model calls it `_continue`.
+        const metadata = list.metadata as { continue?: string; _continue?: string } | undefined;
+        const continueToken = metadata?.continue ?? metadata?._continue;
+        return {
+          items: list.items.map(fromSdk),
+          resourceVersion: list.metadata?.resourceVersion ?? '',
+          ...(continueToken === undefined || continueToken === '' ? {} : { continueToken }),
+        };
       } catch (err) {
         throw translateError(err, `list ${groupOf(apiVersion) === '' ? '' : `${groupOf(apiVersion)}/`}${kind}`);
       }
