@@ -48,7 +48,8 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     // Repeated query parameters (kind=a&kind=b) arrive as arrays; one value is coerced to [value].
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+    // allowUnionTypes: a type list ("string or number") is how a value keeps its JSON type under coercion.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allowUnionTypes: true } },
     bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
