@@ -27,6 +27,8 @@ export interface FleetSpec extends FleetShape {
   workDir: string;
   /** Where process logs go (kept). */
   logDir: string;
+  /** Write a V8 CPU profile of each process into `logDir`. */
+  isCpuProfileEnabled: boolean;
   progress: (line: string) => void;
 }
 
@@ -101,6 +103,12 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     cleanups.push(() => rmSync(spec.workDir, { recursive: true, force: true }));
     const tag = `${spec.clusters}x${spec.components}`;
     const log = (name: string) => join(spec.logDir, `${tag}-${name}.log`);
+    const node = (script: string, name: string) =>
+      tsxArgs(
+        script,
+        // One folder per process: tsx's loader thread writes a profile too, the larger one is the main thread's.
+        spec.isCpuProfileEnabled ? ['--cpu-prof', '--cpu-prof-dir', join(spec.logDir, 'profiles', `${tag}-${name}`)] : [],
+      );
 
     // A private NATS with the production stream and bucket names.
     const nats: NatsServer = await startNatsServer({ storeDir: join(spec.workDir, 'nats') });
@@ -123,7 +131,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     const kubeconfigPath = join(spec.workDir, 'kubeconfig.yaml');
     const sims = spawnHost({
       name: 'kube-sim',
-      args: tsxArgs(bench('hosts/kube-sim-host.ts')),
+      args: node(bench('hosts/kube-sim-host.ts'), 'kube-sim'),
       env: { BENCH_CLUSTERS: String(spec.clusters), BENCH_LATENCY_MS: String(spec.latencyMs), BENCH_KUBECONFIG: kubeconfigPath, BENCH_CLUSTER_PREFIX: CLUSTER_PREFIX },
       logFile: log('kube-sim'),
     });
@@ -134,7 +142,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     const auditPort = await freePort();
     const audit = spawnChild({
       name: 'audit',
-      args: tsxArgs(join(repoRoot(), 'services', 'audit', 'src', 'main.ts')),
+      args: node(join(repoRoot(), 'services', 'audit', 'src', 'main.ts'), 'audit'),
       env: {
         DRIFTLESS_AUDIT_POSTGRES_URL: db.url,
         DRIFTLESS_NATS_URL: nats.url,
@@ -153,7 +161,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
     for (const [index, group] of groups.entries()) {
       const host = spawnHost({
         name: `agents-${index + 1}`,
-        args: tsxArgs(bench('hosts/agent-host.ts')),
+        args: node(bench('hosts/agent-host.ts'), `agents-${index + 1}`),
         env: { BENCH_AGENT_CLUSTERS: group.join(','), BENCH_NATS_URL: nats.url, BENCH_KUBECONFIG: kubeconfigPath },
         logFile: log(`agents-${index + 1}`),
       });
@@ -185,7 +193,7 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
       async startWatcher() {
         const watcher = spawnHost({
           name: 'repo-watcher',
-          args: tsxArgs(bench('hosts/watcher-host.ts')),
+          args: node(bench('hosts/watcher-host.ts'), 'repo-watcher'),
           env: {
             BENCH_NATS_URL: nats.url,
             BENCH_REPO_NAME: REPO_NAME,

@@ -55,6 +55,7 @@ async function withFleet<T>(options: BenchOptions, clusters: number, workRoot: s
     agentProcesses: options.agentProcesses,
     workDir: join(workRoot, `fleet-${clusters}`),
     logDir,
+    isCpuProfileEnabled: options.isCpuProfileEnabled,
     progress: say,
   });
   activeFleet = fleet;

@@ -63,6 +63,14 @@ function summaryRows(results: Results): string[][] {
   return rows;
 }
 
+function fanOutTable(f: FanOutFigures): string {
+  const roles = Object.keys(f.peakRssMb);
+  return markdownTable(
+    ['process', 'CPU seconds during the fan-out', 'peak RSS'],
+    roles.map((role) => [role, (f.cpuSeconds[role] ?? 0).toFixed(1), `${f.peakRssMb[role]} MiB`]),
+  );
+}
+
 function hopTable(p: PropagationFigures): string {
   return markdownTable(
     ['hop', 'p50', 'p95', 'p99', 'max'],
@@ -121,7 +129,10 @@ export function renderReport(results: Results): string {
     `${m.cpus} × ${m.model}, ${Math.round(m.memoryBytes / 2 ** 30)} GiB, Node ${m.node}, load average at start ${m.loadAverageAtStart.join(' / ')}; kube-sim latency ${results.settings.latencyMs} ms per request; ${results.settings.agentProcesses} agent processes. Shared machine: figures are from one run and noisy.`,
   );
   out.push('');
-  out.push(markdownTable(['scenario', 'figure', 'result', 'target'], summaryRows(results)));
+  const summary = summaryRows(results);
+  if (summary.length > 0) out.push(markdownTable(['scenario', 'figure', 'result', 'target'], summary));
+  const fanOut = findScenario<FanOutFigures>(results, Scenario.fanOut)?.figures;
+  if (fanOut) out.push('', '### Fan-out: CPU and memory per process', '', fanOutTable(fanOut));
   const prop = findScenario<PropagationFigures>(results, Scenario.propagation)?.figures;
   if (prop) {
     out.push('', `### Where the time goes: commit → applied, per cluster (${prop.samples} samples)`, '', hopTable(prop));

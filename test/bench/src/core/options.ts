@@ -28,6 +28,8 @@ export interface BenchOptions {
   scenarios: Set<Scenario>;
   outFile: string | undefined;
   fanOutTimeoutMs: number;
+  /** Write a V8 CPU profile of every process under test (into the run's log folder). */
+  isCpuProfileEnabled: boolean;
 }
 
 export class UsageError extends Error {
@@ -58,6 +60,7 @@ Overrides:
   --only a,b             run only these scenarios: ${SCENARIOS.join(', ')}
   --skip a,b             run all but these scenarios
   --out FILE             results file (default test/bench/results/latest.json)
+  --cpu-prof             write a V8 CPU profile of each process under test next to its log
   -h, --help             this text
 `;
 
@@ -108,6 +111,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
         only: { type: 'string' },
         skip: { type: 'string' },
         out: { type: 'string' },
+        'cpu-prof': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -139,5 +143,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     scenarios,
     outFile: values.out,
     fanOutTimeoutMs: preset === Preset.full ? 600_000 : 180_000,
+    isCpuProfileEnabled: values['cpu-prof'] ?? false,
   };
 }

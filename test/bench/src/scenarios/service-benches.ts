@@ -32,10 +32,11 @@ export interface ServiceBenchResult {
   error?: string;
 }
 
-function grab(lines: readonly string[], pattern: RegExp): string | undefined {
+/** The first line matching `pattern`, as its first group or as `format` builds it from the match. */
+function grab(lines: readonly string[], pattern: RegExp, format?: (match: RegExpExecArray) => string): string | undefined {
   for (const line of lines) {
     const match = pattern.exec(line);
-    if (match) return (match[1] ?? match[0]).trim();
+    if (match) return format ? format(match) : (match[1] ?? match[0]).trim();
   }
   return undefined;
 }
@@ -59,7 +60,11 @@ export const SERVICE_BENCHES: readonly ServiceBenchSpec[] = [
     script: 'bench/render.bench.ts',
     timeoutMs: 300_000,
     highlights: (lines) =>
-      defined([grab(lines, /^first sync \(fetch \+ render \+ publish (.*)$/)?.replace(/^/, 'first sync: '), grab(lines, /→ published \(keys \+ events acknowledged\): (.*)$/)?.replace(/^/, 'one shared component → published after fetch: '), grab(lines, /^(webhook \(\d+\) → published: .*)$/)]),
+      defined([
+        grab(lines, /^first sync \(fetch \+ render \+ publish (\d+ keys) \+ events\): ([\d.]+ ms)/, (m) => `first sync of ${m[1]}: ${m[2]}`),
+        grab(lines, /→ published \(keys \+ events acknowledged\): (median [\d.]+ ms)/, (m) => `one shared component → published after the fetch: ${m[1]}`),
+        grab(lines, /^(webhook \(\d+\) → published: [\d.]+ ms end to end)/),
+      ]),
   },
   {
     name: 'agent: 500-object apply vs kubectl, no-change resync, process RSS',
