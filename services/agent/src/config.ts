@@ -12,6 +12,13 @@ export const agentConfigSpec = {
   natsToken: field.optionalString({ env: 'DRIFTLESS_NATS_TOKEN', doc: 'NATS token (instead of a creds file)', example: 's3cr3t', isSecret: true }),
   natsUser: field.optionalString({ env: 'DRIFTLESS_NATS_USER', doc: 'NATS user name', example: 'agent-prod-eu' }),
   natsPassword: field.optionalString({ env: 'DRIFTLESS_NATS_PASSWORD', doc: 'NATS password', example: 's3cr3t', isSecret: true }),
+  apiUrl: field.optionalString({ env: 'DRIFTLESS_API_URL', doc: 'The Driftless API to enroll at when there are no NATS credentials yet but a bootstrap token', example: 'https://driftless.example.com' }),
+  bootstrapTokenFile: field.string({
+    env: 'DRIFTLESS_BOOTSTRAP_TOKEN_FILE',
+    doc: 'The one-time bootstrap token (from `driftless cluster add`), traded for NATS credentials written to DRIFTLESS_NATS_CREDS_FILE',
+    example: '/var/run/driftless/bootstrap/token',
+    default: '/var/run/driftless/bootstrap/token',
+  }),
   natsInboxPrefix: field.optionalString({ env: 'DRIFTLESS_NATS_INBOX_PREFIX', doc: 'Reply-subject prefix this agent may subscribe to', example: '_INBOX_prod-eu' }),
   subjectPrefix: field.string({ env: 'DRIFTLESS_NATS_SUBJECT_PREFIX', doc: 'Prefix of every event subject (only for an isolated installation)', example: 'staging', minLength: 0, default: '' }),
   desiredBucket: field.string({ env: 'DRIFTLESS_DESIRED_BUCKET', doc: 'KV bucket holding desired state', example: DESIRED_BUCKET, default: DESIRED_BUCKET }),

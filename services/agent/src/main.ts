@@ -3,6 +3,7 @@
  * the agent, serves the optional HTTP port, and shuts down cleanly on SIGTERM/SIGINT.
  */
 import { ConfigError, describeConfig } from '@driftless/config';
+import { ForbiddenError } from '@driftless/contracts';
 import { createKubeClient } from '@driftless/kube';
 import { connectNats } from '@driftless/nats';
 import { createLogger, createMetrics, startTelemetry } from '@driftless/telemetry';
@@ -12,6 +13,7 @@ import { KvDesiredSource, ObjectStoreManifests } from './adapters/nats-desired.j
 import { NatsEventSink } from './adapters/nats-events.js';
 import { createHttpServer, listen } from './adapters/http.js';
 import { agentConfigSpec, loadAgentConfig, type AgentConfig } from './config.js';
+import { enroll, planCredentials } from './enroll.js';
 
 function readConfig(): AgentConfig {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -40,6 +42,13 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.requestTimeoutMs,
     maxSockets: Math.max(config.applyConcurrency, 8),
   });
+  // Credentials: an existing creds file, or enroll with the bootstrap token to get one.
+  const plan = planCredentials(config);
+  let inboxPrefix = config.natsInboxPrefix;
+  if (plan.kind === 'enroll') {
+    const enrolled = await enroll({ ...plan.options, log, maxBackoffMs: config.maxBackoffMs, requestTimeoutMs: config.requestTimeoutMs });
+    inboxPrefix ??= enrolled.inboxPrefix;
+  }
   // Without NATS there is nothing to do, but the cluster keeps its last applied state: keep trying.
   const nc = await connectNats({
     servers: config.natsServers,
@@ -51,7 +60,7 @@ async function main(): Promise<void> {
     ...(config.natsToken === undefined ? {} : { token: config.natsToken }),
     ...(config.natsUser === undefined ? {} : { user: config.natsUser }),
     ...(config.natsPassword === undefined ? {} : { pass: config.natsPassword }),
-    ...(config.natsInboxPrefix === undefined ? {} : { inboxPrefix: config.natsInboxPrefix }),
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
   });
   const events = new NatsEventSink({ js: jetstream(nc), subjectPrefix: config.subjectPrefix, log: log.child({ unit: 'events' }), maxBackoffMs: config.maxBackoffMs });
   const agent = new Agent({
@@ -104,11 +113,24 @@ async function main(): Promise<void> {
       process.exit(0);
     })();
   };
+  // A connection closed for good (credentials revoked or refused) leaves nothing to do: say why and stop.
+  void nc.closed().then((err) => {
+    if (isStopping) return;
+    const reason = err instanceof Error ? err.message : 'closed';
+    const isRefused = err instanceof Error && /authori[sz]ation|authentication|revoked|expired/i.test(`${err.name} ${err.message}`);
+    const line = isRefused
+      ? `NATS refused this agent's credentials (${reason}): cluster "${config.cluster}" was probably revoked; register it again and reinstall the agent with a new bootstrap token`
+      : `the NATS connection closed for good (${reason})`;
+    log.error({ reason }, line);
+    process.stderr.write(`driftless-agent: ${line}\n`);
+    process.exit(isRefused ? 3 : 1);
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`driftless-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  // 3: the credentials (or the bootstrap token) were refused; restarting will not help.
+  process.exit(err instanceof ForbiddenError ? 3 : 1);
 });
