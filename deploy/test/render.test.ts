@@ -76,7 +76,7 @@ describe('secrets', () => {
     assert.deepEqual(env.find((e) => e.name === 'DRIFTLESS_AUDIT_POSTGRES_URL')?.valueFrom, { secretKeyRef: { name: 'driftless-postgres', key: 'url' } });
     assert.deepEqual(env.find((e) => e.name === 'DRIFTLESS_AUDIT_ADMIN_TOKEN')?.valueFrom, { secretKeyRef: { name: 'driftless-admin', key: 'token' } });
     const cm = findObject(objects, 'ConfigMap', '-audit')!;
-    assert.equal((cm['data'] as Record<string, string>)['DRIFTLESS_NATS_CREDS'], '/etc/driftless/nats/audit.creds');
+    assert.equal((cm['data'] as Record<string, string>)['DRIFTLESS_NATS_CREDS_FILE'], '/etc/driftless/nats/audit.creds');
   });
 });
 

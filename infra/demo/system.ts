@@ -179,8 +179,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ...common,
       DRIFTLESS_AUDIT_POSTGRES_URL: postgresUrl,
       DRIFTLESS_AUDIT_ADMIN_TOKEN: adminToken,
-      DRIFTLESS_AUDIT_HTTP_HOST: '127.0.0.1',
-      DRIFTLESS_AUDIT_HTTP_PORT: String(apiPort),
+      DRIFTLESS_HTTP_HOST: '127.0.0.1',
+      DRIFTLESS_HTTP_PORT: String(apiPort),
     };
     await step(`Starting the audit service on ${apiUrl}`, async () => {
       const audit = spawnService({ name: 'audit', command: process.execPath, args: node('audit'), env: auditEnv, logFile: join(dataDir, 'logs', 'audit.log') });

@@ -24,9 +24,9 @@ export const auditConfigSpec = {
   natsUrls: field.urls({ env: 'DRIFTLESS_NATS_URL', doc: 'NATS servers, comma-separated', example: 'nats://127.0.0.1:4222', protocols: ['nats:', 'tls:'], default: ['nats://127.0.0.1:4222'] }),
   natsUser: field.optionalString({ env: 'DRIFTLESS_NATS_USER', doc: 'NATS user name', example: 'audit' }),
   natsPassword: field.optionalString({ env: 'DRIFTLESS_NATS_PASSWORD', doc: 'NATS password', example: 's3cret', isSecret: true }),
-  natsCredsFile: field.optionalString({ env: 'DRIFTLESS_NATS_CREDS', doc: 'NATS .creds file (JWT + seed)', example: '/etc/driftless/audit.creds' }),
+  natsCredsFile: field.optionalString({ env: 'DRIFTLESS_NATS_CREDS_FILE', doc: 'NATS .creds file (JWT + seed)', example: '/etc/driftless/audit.creds' }),
   subjectPrefix: field.string({
-    env: 'DRIFTLESS_SUBJECT_PREFIX',
+    env: 'DRIFTLESS_NATS_SUBJECT_PREFIX',
     doc: 'Prefix of every event subject on the wire (only when several installations share one NATS)',
     example: 'staging',
     pattern: /^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)?$/,
@@ -38,8 +38,8 @@ export const auditConfigSpec = {
   maxBatch: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_BATCH', doc: 'Most events written in one transaction', example: '1000', min: 1, max: 5000, default: 1000 }),
   maxWaitMs: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_WAIT_MS', doc: 'How long a batch may wait to fill', example: '1000', min: 1000, max: 60_000, default: 1000 }),
   retryMaxDelayMs: field.integer({ env: 'DRIFTLESS_AUDIT_RETRY_MAX_MS', doc: 'Longest pause between attempts while Postgres is down', example: '5000', min: 100, max: 25_000, default: 5000 }),
-  httpHost: field.string({ env: 'DRIFTLESS_AUDIT_HTTP_HOST', doc: 'Address the API listens on', example: '0.0.0.0', default: '0.0.0.0' }),
-  httpPort: field.integer({ env: 'DRIFTLESS_AUDIT_HTTP_PORT', doc: 'Port the API listens on', example: '8080', min: 1, max: 65535, default: 8080 }),
+  httpHost: field.string({ env: 'DRIFTLESS_HTTP_HOST', doc: 'Address the API listens on', example: '0.0.0.0', default: '0.0.0.0' }),
+  httpPort: field.integer({ env: 'DRIFTLESS_HTTP_PORT', doc: 'Port the API listens on', example: '8080', min: 1, max: 65535, default: 8080 }),
   adminToken: optionalSecret({
     env: 'DRIFTLESS_AUDIT_ADMIN_TOKEN',
     doc: 'Bootstrap admin token (at least 32 characters), stored hashed at start so a fresh install can be used',

@@ -35,12 +35,12 @@ describe('the audit process', () => {
   });
 
   it('refuses a bad configuration with every problem listed and no stack trace', async () => {
-    const proc = run({ DRIFTLESS_AUDIT_POSTGRES_URL: 'mysql://x', DRIFTLESS_AUDIT_HTTP_PORT: 'eighty', DRIFTLESS_AUDIT_ADMIN_TOKEN: 'short' });
+    const proc = run({ DRIFTLESS_AUDIT_POSTGRES_URL: 'mysql://x', DRIFTLESS_HTTP_PORT: 'eighty', DRIFTLESS_AUDIT_ADMIN_TOKEN: 'short' });
     assert.equal(await proc.exited, 1);
     const { stderr } = proc.output();
     assert.match(stderr, /invalid configuration \(3 problems\)/);
     assert.match(stderr, /DRIFTLESS_AUDIT_POSTGRES_URL="mysql:\/\/x" must use postgres: or postgresql:/);
-    assert.match(stderr, /DRIFTLESS_AUDIT_HTTP_PORT="eighty" must be a whole number/);
+    assert.match(stderr, /DRIFTLESS_HTTP_PORT="eighty" must be a whole number/);
     assert.match(stderr, /DRIFTLESS_AUDIT_ADMIN_TOKEN=<secret> must be at least 32 characters/);
     assert.ok(!stderr.includes('short') && !/\n\s+at /.test(stderr));
   });
@@ -60,10 +60,10 @@ describe('the audit process', () => {
       DRIFTLESS_AUDIT_POSTGRES_URL: db.url,
       DRIFTLESS_NATS_URL: NATS_URL,
       DRIFTLESS_EVENTS_STREAM: names.eventsStream,
-      DRIFTLESS_SUBJECT_PREFIX: names.subjectPrefix,
+      DRIFTLESS_NATS_SUBJECT_PREFIX: names.subjectPrefix,
       DRIFTLESS_AUDIT_CONSUMER: 'audit-main-test',
-      DRIFTLESS_AUDIT_HTTP_HOST: '127.0.0.1',
-      DRIFTLESS_AUDIT_HTTP_PORT: String(port),
+      DRIFTLESS_HTTP_HOST: '127.0.0.1',
+      DRIFTLESS_HTTP_PORT: String(port),
       DRIFTLESS_AUDIT_ADMIN_TOKEN: ADMIN_TOKEN,
       DRIFTLESS_LOG_LEVEL: 'warn',
     });

@@ -33,9 +33,9 @@ describe('the audit process and NATS operator mode', () => {
     base = {
       DRIFTLESS_AUDIT_POSTGRES_URL: env.db.url,
       DRIFTLESS_NATS_URL: env.server.url,
-      DRIFTLESS_NATS_CREDS: join(env.dir, 'audit.creds'),
+      DRIFTLESS_NATS_CREDS_FILE: join(env.dir, 'audit.creds'),
       DRIFTLESS_AUDIT_CONSUMER: 'audit-main-registration',
-      DRIFTLESS_AUDIT_HTTP_HOST: '127.0.0.1',
+      DRIFTLESS_HTTP_HOST: '127.0.0.1',
       DRIFTLESS_AUDIT_ADMIN_TOKEN: ADMIN_TOKEN,
       DRIFTLESS_LOG_LEVEL: 'info',
     };
@@ -46,7 +46,7 @@ describe('the audit process and NATS operator mode', () => {
 
   const serve = async (extra: Record<string, string>) => {
     const port = await freePort();
-    const proc = run({ ...base, ...extra, DRIFTLESS_AUDIT_HTTP_PORT: String(port) });
+    const proc = run({ ...base, ...extra, DRIFTLESS_HTTP_PORT: String(port) });
     const url = `http://127.0.0.1:${port}`;
     await eventually(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 200, what: `readiness (${proc.output()})` });
     const register = (name: string) =>
@@ -94,7 +94,7 @@ describe('the audit process and NATS operator mode', () => {
   });
 
   it('with part of the material: refuses to start and names what is missing', async () => {
-    const proc = run({ ...base, DRIFTLESS_NATS_ACCOUNT_SEED_FILE: env.files.accountSeedFile, DRIFTLESS_AUDIT_HTTP_PORT: String(await freePort()) });
+    const proc = run({ ...base, DRIFTLESS_NATS_ACCOUNT_SEED_FILE: env.files.accountSeedFile, DRIFTLESS_HTTP_PORT: String(await freePort()) });
     assert.equal(await proc.exited, 1);
     const output = proc.output();
     assert.match(output, /invalid configuration \(3 problems\)/);

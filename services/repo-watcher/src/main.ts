@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ name: 'repo-watcher', level: config.logLevel });
-  const telemetry = startTelemetry({ serviceName: 'repo-watcher', serviceVersion: '0.1.0', env: process.env });
+  const telemetry = startTelemetry({ serviceName: 'driftless-repo-watcher', serviceVersion: '0.1.0', env: process.env });
   const nc = await connectNats({
     servers: config.natsUrls,
     name: 'repo-watcher',

@@ -146,8 +146,8 @@ export async function startFleet(spec: FleetSpec): Promise<Fleet> {
       env: {
         DRIFTLESS_AUDIT_POSTGRES_URL: db.url,
         DRIFTLESS_NATS_URL: nats.url,
-        DRIFTLESS_AUDIT_HTTP_HOST: '127.0.0.1',
-        DRIFTLESS_AUDIT_HTTP_PORT: String(auditPort),
+        DRIFTLESS_HTTP_HOST: '127.0.0.1',
+        DRIFTLESS_HTTP_PORT: String(auditPort),
         DRIFTLESS_LOG_LEVEL: 'info',
       },
       logFile: log('audit'),
