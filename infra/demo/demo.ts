@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const api = apiClient(sys.apiUrl, sys.adminToken);
     const isSettled = (items: readonly InventoryItem[], expected: number) =>
       items.length === expected && items.every((i) => i.sync === 'Synced' && i.health?.status === 'Healthy');
-    let inventory = await step('Waiting for every component to be applied and healthy on every cluster', () =>
+    await step('Waiting for every component to be applied and healthy on every cluster', () =>
       waitFor(
         'all 12 placements to be Synced and Healthy',
         async () => {
@@ -122,8 +122,8 @@ async function main(): Promise<void> {
         120_000,
       ),
     );
-    say('\nWhat runs where (GET /v1/inventory):\n');
-    printInventory(inventory);
+    say('\nWhat runs where ($ driftless inventory):\n');
+    say(await sys.cli(['inventory']));
 
     // A change travels.
     const bumpedVersion = '1.6.0';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       await sys.notifyPush((await git(repoDir, ['rev-parse', 'HEAD'])).trim());
     });
     const pushedAt = Date.now();
-    inventory = await step('Waiting for dev-1 to run it', () =>
+    await step('Waiting for dev-1 to run it', () =>
       waitFor(
         `cart ${bumpedVersion} applied and healthy on dev-1`,
         async () => {
@@ -145,8 +145,8 @@ async function main(): Promise<void> {
         60_000,
       ),
     );
-    say(`\nPushed → applied and healthy on dev-1 in ${Date.now() - pushedAt} ms. What the commit did (GET /v1/transitions?cluster=dev-1&component=cart):\n`);
-    printTransitions(await api.transitions({ cluster: 'dev-1', component: 'cart', limit: 6 }));
+    say(`\nPushed → applied and healthy on dev-1 in ${Date.now() - pushedAt} ms. What happened to cart on dev-1 ($ driftless history --cluster dev-1 --component cart --limit 6):\n`);
+    say(await sys.cli(['history', '--cluster', 'dev-1', '--component', 'cart', '--limit', '6']));
 
     // Drift heals.
     const kubectl = join(root, '.tools', 'v35', 'kubectl');
@@ -172,11 +172,9 @@ async function main(): Promise<void> {
       say('\n(kubectl is not unpacked in .tools/; run `npm run tools` to see drift healing in the demo)\n');
     }
 
-    const verify = await api.verify();
-    say(
-      `\nLedger: ${verify.isIntact ? 'hash chain intact' : `BROKEN at row ${verify.firstBreak?.seq}`} over ${verify.checkedRows} rows (GET /v1/audit/verify). Up in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`,
-    );
-    if (!verify.isIntact) throw new Error('the audit ledger failed verification');
+    say('\n$ driftless audit verify\n');
+    say(await sys.cli(['audit', 'verify']));
+    say(`Up in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 
     const viewerToken = await sys.createToken('demo-viewer', 'viewer');
     say(
@@ -185,11 +183,15 @@ async function main(): Promise<void> {
         'Driftless is running. Try it:',
         `  API docs:      ${sys.apiUrl}/docs`,
         `  viewer token:  export DRIFTLESS_API_URL=${sys.apiUrl} DRIFTLESS_TOKEN=${viewerToken}`,
-        `  inventory:     curl -s -H "authorization: Bearer $DRIFTLESS_TOKEN" "$DRIFTLESS_API_URL/v1/inventory?stage=prod"`,
-        `  blast radius:  curl -s -H "authorization: Bearer $DRIFTLESS_TOKEN" "$DRIFTLESS_API_URL/v1/components/cart/blast-radius"`,
+        '  the CLI:       npx driftless inventory --stage prod',
+        '                 npx driftless blast-radius cart',
+        '                 npx driftless history --component cart --since 1h',
+        '                 npx driftless cluster list',
+        `  the API:       curl -s -H "authorization: Bearer $DRIFTLESS_TOKEN" "$DRIFTLESS_API_URL/v1/inventory?stage=prod"`,
         '  clusters:      ' + CLUSTERS.map((c) => `.tools/v35/kubectl --kubeconfig ${DATA_DIR_NAME}/kube/${c}.yaml get deployments -A`).join('\n                 '),
         `  a change:      edit ${DATA_DIR_NAME}/envrepo/versions/test.yaml, git commit -am "...", and the watcher picks it up within 30 s`,
-        `  admin token:   ${sys.adminToken}`,
+        `  admin token:   ${sys.adminToken}   (for driftless cluster add / token create)`,
+        `  stop:          Ctrl-C (everything stops; ${DATA_DIR_NAME}/ is wiped at the next start)`,
         '',
       ].join('\n'),
     );
@@ -228,14 +230,6 @@ function printTransitions(items: readonly Transition[]): void {
   table(
     ['when', 'step', 'what', 'who', 'commit'],
     items.map((t) => [t.occurredAt.slice(11, 23), t.kind, describeStep(t), t.actor ?? '', (t.commitSha ?? '').slice(0, 8)]),
-  );
-}
-
-function printInventory(items: readonly InventoryItem[]): void {
-  const rows = [...items].sort((a, b) => CLUSTERS.indexOf(a.cluster as never) - CLUSTERS.indexOf(b.cluster as never) || a.component.localeCompare(b.component));
-  table(
-    ['cluster', 'stage', 'component', 'version', 'health', 'sync', 'apps'],
-    rows.map((i) => [i.cluster, i.stage ?? '', i.component, i.applied?.version ?? '-', i.health?.status ?? '-', i.sync, i.apps.join(',')]),
   );
 }
 

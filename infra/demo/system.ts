@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { startKubeSim, type KubeSim } from '@driftless/kube-sim';
 import { freePort, NATS_SERVER_BINARY } from '@driftless/nats/testing';
 import { startEmbeddedPostgres, type EmbeddedDb } from './postgres.js';
@@ -31,6 +32,12 @@ export interface SystemOptions {
   apiPort?: number;
   /** The environment repository to copy (a folder of files); the demo's example by default. */
   envRepoSource?: string;
+  /**
+   * Run NATS in operator mode and register every cluster through the audit API (`driftless
+   * cluster add`), each agent enrolling with its bootstrap token, as in production. Only
+   * possible when the system starts its own nats-server; default true.
+   */
+  isOperatorMode?: boolean;
   /** Extra environment for every service (e.g. OTEL_* to collect traces). */
   env?: Record<string, string>;
   /** Reports each step ("starting NATS"...) as it begins and ends. */
@@ -48,6 +55,10 @@ export interface RunningSystem {
   repoName: string;
   repoDir: string;
   sims: readonly KubeSim[];
+  /** Whether NATS runs in operator mode with registered, enrolled agents. */
+  isOperatorMode: boolean;
+  /** Runs the real `driftless` CLI against this system's API; resolves with its stdout. */
+  cli(args: readonly string[], token?: string): Promise<string>;
   /** Throws if a service process has stopped, with the end of its log. */
   assertRunning(): void;
   /** Sends the repo-watcher a signed GitHub push webhook for the branch, as GitHub would. */
@@ -86,6 +97,12 @@ export const NATS_INSTALL_HELP = [
   'or pass --nats-url nats://host:4222 for a running server with JetStream.',
 ].join('\n');
 
+/** Stage and labels of each cluster, as the environment repository declares them. */
+function clusterSpecsFrom(file: string): Map<string, { stage: string; labels: Record<string, string> }> {
+  const doc = parse(readFileSync(file, 'utf8')) as { clusters?: Record<string, { stage?: string; labels?: Record<string, string> }> };
+  return new Map(Object.entries(doc.clusters ?? {}).map(([name, c]) => [name, { stage: c.stage ?? '', labels: c.labels ?? {} }]));
+}
+
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const step = options.step ?? plainStep;
   const { dataDir } = options;
@@ -108,30 +125,39 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
 
-    // NATS with JetStream: ours if the binary is there, else one already on localhost:4222.
+    // NATS with JetStream: ours if the binary is there (in operator mode unless told otherwise),
+    // else one already on localhost:4222 (then without authentication).
     let natsUrl = options.natsUrl;
+    let authDir: string | undefined;
     if (natsUrl === undefined) {
       const binary = existsSync(NATS_SERVER_BINARY) ? NATS_SERVER_BINARY : onPath('nats-server');
       if (binary !== undefined) {
         const port = await freePort();
         natsUrl = `nats://127.0.0.1:${port}`;
-        await step(`Starting NATS with JetStream on ${natsUrl}`, async () => {
-          const nats = spawnService({
-            name: 'nats',
-            command: binary,
-            args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dataDir, 'nats')],
-            logFile: join(dataDir, 'logs', 'nats.log'),
-          });
+        const isOperatorMode = options.isOperatorMode ?? true;
+        await step(`Starting NATS with JetStream on ${natsUrl}${isOperatorMode ? ' in operator mode (npm run nats:auth)' : ''}`, async () => {
+          let args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dataDir, 'nats')];
+          if (isOperatorMode) {
+            authDir = join(dataDir, 'nats-auth');
+            await run(process.execPath, [
+              '--import', 'tsx', join(REPO_ROOT, 'infra', 'nats-auth', 'generate.ts'),
+              '--out', authDir, '--port', String(port), '--store-dir', join(dataDir, 'nats'), '--resolver-dir', join(dataDir, 'nats-resolver'),
+            ]);
+            args = ['-a', '127.0.0.1', '-c', join(authDir, 'nats-server.conf')];
+          }
+          const nats = spawnService({ name: 'nats', command: binary, args, logFile: join(dataDir, 'logs', 'nats.log') });
           services.push(nats);
           await nats.waitForLog(/Server is ready/, 15_000);
         });
       } else if (await isListening(4222)) {
         natsUrl = 'nats://127.0.0.1:4222';
-        options.log?.(`nats-server is not installed; using the NATS already running on ${natsUrl}\n`);
+        options.log?.(`nats-server is not installed; using the NATS already running on ${natsUrl}, without authentication\n`);
       } else {
         throw new Error(NATS_INSTALL_HELP);
       }
     }
+    const auth = authDir;
+    const credsOf = (service: string) => (auth === undefined ? {} : { DRIFTLESS_NATS_CREDS_FILE: join(auth, 'creds', `${service}.creds`) });
 
     // PostgreSQL.
     let postgresUrl = options.postgresUrl;
@@ -177,6 +203,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const auditEnv = {
       ...common,
+      ...credsOf('audit'),
+      ...(auth === undefined
+        ? {}
+        : {
+            DRIFTLESS_NATS_ACCOUNT_SEED_FILE: join(auth, 'secrets', 'account.seed'),
+            DRIFTLESS_NATS_OPERATOR_SIGNING_SEED_FILE: join(auth, 'secrets', 'operator-signing.seed'),
+            DRIFTLESS_NATS_ACCOUNT_JWT_FILE: join(auth, 'accounts.json'),
+            DRIFTLESS_NATS_SYSTEM_CREDS_FILE: join(auth, 'creds', 'system.creds'),
+            DRIFTLESS_AGENT_NATS_URL: natsUrl,
+            DRIFTLESS_AUDIT_PUBLIC_URL: apiUrl,
+          }),
       DRIFTLESS_AUDIT_POSTGRES_URL: postgresUrl,
       DRIFTLESS_AUDIT_ADMIN_TOKEN: adminToken,
       DRIFTLESS_HTTP_HOST: '127.0.0.1',
@@ -194,6 +231,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         args: node('repo-watcher'),
         env: {
           ...common,
+          ...credsOf('repo-watcher'),
           DRIFTLESS_WATCHER_REPOS: `${repoName}=${repoDir}#main`,
           DRIFTLESS_WATCHER_WEBHOOK_SECRETS: `${repoName}=${webhookSecret}`,
           DRIFTLESS_WATCHER_MIRROR_DIR: join(dataDir, 'mirrors'),
@@ -207,20 +245,37 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await waitFor('the repo-watcher to be ready', () => watcher.assertRunning() && isReady(watcherUrl), 60_000);
     });
 
-    // One agent per cluster.
-    await step('Starting one agent per cluster', () => {
+    // The CLI, as a user runs it.
+    const cli = (args: readonly string[], token = adminToken) =>
+      run(process.execPath, [join(REPO_ROOT, 'cli', 'bin', 'driftless.mjs'), ...args], { ...process.env, DRIFTLESS_API_URL: apiUrl, DRIFTLESS_TOKEN: token, NO_COLOR: '1' });
+
+    // One agent per cluster; in operator mode each cluster is registered first and its agent
+    // enrolls with the one-time bootstrap token, as the agent chart does it.
+    const clusterSpecs = clusterSpecsFrom(join(repoDir, 'driftless.yaml'));
+    await step(auth === undefined ? 'Starting one agent per cluster' : 'Registering each cluster (driftless cluster add) and starting its agent', async () => {
       for (const sim of sims) {
+        const agentDir = join(dataDir, 'agents', sim.name);
+        mkdirSync(agentDir, { recursive: true });
+        let enrollment: Record<string, string> = {};
+        if (auth !== undefined) {
+          const spec = clusterSpecs.get(sim.name);
+          if (!spec) throw new Error(`cluster ${sim.name} is not in the environment repository's driftless.yaml`);
+          const labels = Object.entries(spec.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+          const added = JSON.parse(await cli(['cluster', 'add', sim.name, '--stage', spec.stage, ...labels, '-o', 'json'])) as { bootstrapToken: { token: string } };
+          const tokenFile = join(agentDir, 'bootstrap-token');
+          writeFileSync(tokenFile, added.bootstrapToken.token, { mode: 0o600 });
+          enrollment = { DRIFTLESS_API_URL: apiUrl, DRIFTLESS_BOOTSTRAP_TOKEN_FILE: tokenFile, DRIFTLESS_NATS_CREDS_FILE: join(agentDir, 'agent.creds') };
+        }
         services.push(
           spawnService({
             name: `agent-${sim.name}`,
             command: process.execPath,
             args: node('agent'),
-            env: { ...common, DRIFTLESS_CLUSTER: sim.name, DRIFTLESS_KUBECONFIG: sim.kubeconfigPath ?? '', DRIFTLESS_HEARTBEAT_INTERVAL_MS: '5000' },
+            env: { ...common, ...enrollment, DRIFTLESS_CLUSTER: sim.name, DRIFTLESS_KUBECONFIG: sim.kubeconfigPath ?? '', DRIFTLESS_HEARTBEAT_INTERVAL_MS: '5000' },
             logFile: join(dataDir, 'logs', `agent-${sim.name}.log`),
           }),
         );
       }
-      return Promise.resolve();
     });
 
     const notifyPush = async (sha: string) => {
@@ -242,7 +297,23 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       if (!secret) throw new Error('the audit service printed no token');
       return secret;
     };
-    return { natsUrl, postgresUrl, apiUrl, adminToken, watcherUrl, webhookSecret, repoName, repoDir, sims, assertRunning, notifyPush, createToken, stop };
+    return {
+      natsUrl,
+      postgresUrl,
+      apiUrl,
+      adminToken,
+      watcherUrl,
+      webhookSecret,
+      repoName,
+      repoDir,
+      sims,
+      isOperatorMode: auth !== undefined,
+      cli,
+      assertRunning,
+      notifyPush,
+      createToken,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
