@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { repoRoot } from '@driftless/testkit';
 import { parseOptions, Scenario, UsageError, USAGE, type BenchOptions } from './core/options.js';
 import { startFleet, type Fleet } from './fleet.js';
@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const machine = machineInfo();
   const resultsDir = join(repoRoot(), 'test', 'bench', 'results');
-  const outFile = o.outFile ?? join(resultsDir, 'latest.json');
+  // npm runs the script in test/bench; a relative --out means relative to where npm was started.
+  const outFile = o.outFile === undefined ? join(resultsDir, 'latest.json') : resolve(process.env['INIT_CWD'] ?? process.cwd(), o.outFile);
   const logDir = join(resultsDir, 'logs', startedAt.toISOString().replace(/[:.]/g, '-'));
   mkdirSync(logDir, { recursive: true });
   const workRoot = mkdtempSync(join(tmpdir(), 'driftless-bench-'));

@@ -32,6 +32,7 @@ function summaryRows(results: Results): string[][] {
     rows.push(['', 'first fetch → ledger holds every apply', fmtMs(f.firstFetchToLedgerMs), '']);
     rows.push(['', 'first fetch → everything published', fmtMs(f.firstFetchToPublishedMs), '']);
     rows.push(['', 'objects applied per second', fmtInt(f.objectsPerSecond), '']);
+    rows.push(['', 'CPU per object, all processes (floor on these cores)', `${f.cpuMsPerObject.toFixed(2)} ms (${fmtMs(f.cpuFloorMs)})`, '']);
     rows.push(['', 'API requests per object', f.apiRequestsPerObject.toFixed(2), '']);
   } else rows.push(...notRun(fan, 'fan-out'));
 
@@ -94,13 +95,14 @@ function steadyTable(s: SteadyStateFigures): string {
 
 function scaleTable(points: readonly ScalePoint[]): string {
   return markdownTable(
-    ['clusters', 'objects', 'fetch → applied', 'fetch → ledger', 'objects/s', 'agents RSS (per cluster)', 'watcher RSS', 'audit RSS', 'kube-sim RSS'],
+    ['clusters', 'objects', 'fetch → applied', 'fetch → ledger', 'objects/s', 'CPU per object', 'agents RSS (per cluster)', 'watcher RSS', 'audit RSS', 'kube-sim RSS'],
     points.map((p) => [
       String(p.clusters),
       fmtInt(p.objects),
       fmtMs(p.firstFetchToAllAppliedMs),
       fmtMs(p.firstFetchToLedgerMs),
       fmtInt(p.objectsPerSecond),
+      `${p.cpuMsPerObject.toFixed(2)} ms`,
       `${p.peakRssMb['agents'] ?? 'n/a'} MiB (${p.agentPeakRssMbPerCluster} MiB)`,
       `${p.peakRssMb['repo-watcher'] ?? 'n/a'} MiB`,
       `${p.peakRssMb['audit'] ?? 'n/a'} MiB`,

@@ -5,6 +5,7 @@
  * `occurred_at` (the agent's `applied` event time) and `recorded_at`; the benchmark polls only
  * to know when to look.
  */
+import { cpus } from 'node:os';
 import { APP_NAMESPACE } from '../core/fleet-repo.js';
 import type { ApiTotals, WatcherTimeline } from '../core/host-types.js';
 import { round } from '../core/stats.js';
@@ -34,6 +35,10 @@ export interface FanOutFigures {
   apiRequestsPerObject: number;
   /** CPU seconds each role used during the fan-out (the watcher's include its start-up). */
   cpuSeconds: Record<string, number>;
+  /** CPU time of all processes under test per object applied: the figure least affected by a busy machine. */
+  cpuMsPerObject: number;
+  /** The fan-out could not be faster than this on this machine's cores, even with nothing else running. */
+  cpuFloorMs: number;
   /** Peak resident memory per role since the processes started. */
   peakRssMb: Record<string, number>;
   ledgerRows: Record<string, number>;
@@ -84,6 +89,7 @@ export async function runFanOut(fleet: Fleet, options: { timeoutMs: number; prog
   const appliedMs = progress.lastOccurredAtMs - firstFetch.startAtMs;
   const cpuSeconds: Record<string, number> = {};
   for (const [role, seconds] of cpuAfter) cpuSeconds[role] = round(seconds - (cpuBefore.get(role) ?? 0), 2);
+  const totalCpuSeconds = Object.values(cpuSeconds).reduce((sum, n) => sum + n, 0);
   const peakRssMb: Record<string, number> = {};
   for (const [role, m] of memory) peakRssMb[role] = round(m.peakRssBytes / 2 ** 20, 0);
   return {
@@ -101,6 +107,8 @@ export async function runFanOut(fleet: Fleet, options: { timeoutMs: number; prog
     apiWrites: api.writes,
     apiRequestsPerObject: round(api.requests / objects, 2),
     cpuSeconds,
+    cpuMsPerObject: round((totalCpuSeconds * 1000) / objects, 2),
+    cpuFloorMs: round((totalCpuSeconds * 1000) / cpus().length, 0),
     peakRssMb,
     ledgerRows: await fleet.ledger.rowsByKind(),
   };

@@ -9,6 +9,7 @@ export interface ScalePoint {
   firstFetchToAllAppliedMs: number;
   firstFetchToLedgerMs: number;
   objectsPerSecond: number;
+  cpuMsPerObject: number;
   peakRssMb: Record<string, number>;
   cpuSeconds: Record<string, number>;
   /** Peak RSS of the agent processes divided by the number of agents. */
@@ -23,6 +24,7 @@ export function scalePoint(f: FanOutFigures): ScalePoint {
     firstFetchToAllAppliedMs: f.firstFetchToAllAppliedMs,
     firstFetchToLedgerMs: f.firstFetchToLedgerMs,
     objectsPerSecond: f.objectsPerSecond,
+    cpuMsPerObject: f.cpuMsPerObject,
     peakRssMb: f.peakRssMb,
     cpuSeconds: f.cpuSeconds,
     agentPeakRssMbPerCluster: round((f.peakRssMb['agents'] ?? 0) / f.clusters, 1),
