@@ -99,8 +99,10 @@ async function oneRound(fleet: Fleet, component: string, roundNo: number): Promi
   const after = await watcher.call<WatcherTimeline>('timeline');
   const renderStart = after.renderStarts.find((r) => r.sha === sha);
   if (!renderStart) throw new Error(`the watcher never rendered ${sha}`);
-  const fetched = [...after.fetches].reverse().find((f) => f.endAtMs <= renderStart.atMs && f.startAtMs >= webhookAtMs - 1);
-  if (!fetched) throw new Error(`no fetch between the webhook and the render of ${sha}`);
+  // The fetch that brought the commit: the last one to end before its render started (a poll may
+  // have raced the webhook, so it can have started a moment before it).
+  const fetched = [...after.fetches].reverse().find((f) => f.endAtMs <= renderStart.atMs);
+  if (!fetched || fetched.endAtMs < pushedAtMs) throw new Error(`no fetch between the push and the render of ${sha}`);
   const renders = after.renderDuration.count - before.renderDuration.count;
   const renderDurationMs = renders > 0 ? (after.renderDuration.sumMs - before.renderDuration.sumMs) / renders : 0;
   const renderedAtMs = renderStart.atMs + renderDurationMs;
@@ -122,7 +124,7 @@ async function oneRound(fleet: Fleet, component: string, roundNo: number): Promi
       total: row.occurredAtMs - pushedAtMs,
       recorded: row.recordedAtMs - pushedAtMs,
       hops: {
-        settle: fetched.startAtMs - webhookAtMs,
+        settle: Math.max(0, fetched.startAtMs - webhookAtMs),
         fetch: fetched.endAtMs - fetched.startAtMs,
         render: renderedAtMs - fetched.endAtMs,
         publish: publishedAtMs - renderedAtMs,
