@@ -68,7 +68,7 @@ export const configSpec = {
   mirrorDir: field.string({ env: 'DRIFTLESS_WATCHER_MIRROR_DIR', doc: 'Folder holding the bare mirrors', example: '/var/lib/driftless/mirrors', default: '.data/mirrors' }),
   pollIntervalMs: field.integer({ env: 'DRIFTLESS_WATCHER_POLL_INTERVAL_MS', doc: 'Fetch every this many ms even without webhooks', example: '30000', min: 1000, default: 30_000 }),
   fetchTimeoutMs: field.integer({ env: 'DRIFTLESS_WATCHER_FETCH_TIMEOUT_MS', doc: 'Give up on a fetch after this many ms', example: '60000', min: 1000, default: 60_000 }),
-  webhookSettleMs: field.integer({ env: 'DRIFTLESS_WATCHER_WEBHOOK_SETTLE_MS', doc: 'Wait this long after a trigger so a burst becomes one fetch', example: '250', min: 0, max: 60_000, default: 250 }),
+  webhookSettleMs: field.integer({ env: 'DRIFTLESS_WATCHER_WEBHOOK_SETTLE_MS', doc: 'Wait this long after a trigger so a burst becomes one fetch', example: '50', min: 0, max: 60_000, default: 50 }),
   maxBodyBytes: field.integer({ env: 'DRIFTLESS_WATCHER_MAX_BODY_BYTES', doc: 'Largest webhook body accepted (413 above)', example: '1048576', min: 1024, default: 1024 * 1024 }),
   maxInlineManifestBytes: field.integer({ env: 'DRIFTLESS_WATCHER_MAX_INLINE_MANIFEST_BYTES', doc: 'Manifests larger than this go to the object store', example: '262144', min: 0, max: 900 * 1024, default: 256 * 1024 }),
   maxFileBytes: field.integer({ env: 'DRIFTLESS_WATCHER_MAX_FILE_BYTES', doc: 'Largest file read from the repository', example: '1048576', min: 1024, default: 1024 * 1024 }),

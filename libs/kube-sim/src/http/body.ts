@@ -31,6 +31,15 @@ function parseJson(text: string, what: string): Json {
 }
 
 function parseYaml(text: string, what: string): Json {
+  // Clients (client-node, the agent) send apply bodies as JSON, which is YAML too: JSON.parse is
+  // many times faster, and anything it refuses still goes through the YAML parser below.
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      // Flow-style YAML that is not JSON.
+    }
+  }
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ApiError(400, StatusReason.BadRequest, `${what}: ${doc.errors.map((e) => e.message).join('; ')}`);
