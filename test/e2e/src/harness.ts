@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { createScratchDatabase } from '@driftless/db/testing';
 import { startSystem, type RunningSystem, type SystemOptions } from '@driftless/infra/system';
+import { git } from '@driftless/infra/tools';
 import { POSTGRES_URL, eventually } from '@driftless/testkit';
 
 export interface E2eSystem extends RunningSystem {
@@ -17,14 +17,6 @@ export interface E2eSystem extends RunningSystem {
   commit(author: { name: string; email: string }, message: string, edits: Record<string, (text: string) => string>): Promise<string>;
   waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
-}
-
-function git(cwd: string, args: string[], author?: { name: string; email: string }): Promise<string> {
-  const who = author ?? { name: 'Test', email: 'test@example.com' };
-  const env = { ...process.env, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
-  return new Promise((resolve, reject) =>
-    execFile('git', args, { cwd, env }, (err, stdout, stderr) => (err ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout))),
-  );
 }
 
 export async function startE2eSystem(options: Partial<SystemOptions> & { clusters: readonly string[] }): Promise<E2eSystem> {
