@@ -9,6 +9,9 @@ import { InvalidInputError } from './errors.js';
 import {
   AppliedSchema,
   ApplyFailedSchema,
+  ChangeApprovedSchema,
+  ChangeHeldSchema,
+  ChangeReleasedSchema,
   ClusterRegisteredSchema,
   ClusterRevokedSchema,
   DesiredChangedSchema,
@@ -19,8 +22,10 @@ import {
   HeartbeatSchema,
   PromotionApprovedSchema,
   PromotionCommittedSchema,
+  PromotionHaltedSchema,
   PromotionRejectedSchema,
   PromotionRequestedSchema,
+  PromotionWaitingSchema,
   PruneBlockedSchema,
   RenderFailedSchema,
   RepoRewrittenSchema,
@@ -44,6 +49,11 @@ export const EVENT_SCHEMAS = {
   'driftless.promotion.approved.v1': PromotionApprovedSchema,
   'driftless.promotion.committed.v1': PromotionCommittedSchema,
   'driftless.promotion.rejected.v1': PromotionRejectedSchema,
+  'driftless.promotion.waiting.v1': PromotionWaitingSchema,
+  'driftless.promotion.halted.v1': PromotionHaltedSchema,
+  'driftless.change.held.v1': ChangeHeldSchema,
+  'driftless.change.approved.v1': ChangeApprovedSchema,
+  'driftless.change.released.v1': ChangeReleasedSchema,
 } as const satisfies Record<string, TSchema>;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

@@ -4,3 +4,4 @@ export * from './health.js';
 export * from './schemas.js';
 export * from './events.js';
 export * from './errors.js';
+export * from './commands.js';

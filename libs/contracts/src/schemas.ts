@@ -141,17 +141,62 @@ export const HeartbeatSchema = Type.Object({
   uptimeMs: Type.Integer({ minimum: 0 }),
 });
 
-// Promotions.
+// Promotions (audit → audit ledger; the repo-watcher writes the commit).
 const PromotionBase = {
   promotionId: Type.String({ minLength: 1 }),
   toStage: DnsLabel,
   components: Type.Array(Type.Object({ component: DnsLabel, version: Type.String() }), { minItems: 1 }),
+  /** Who asked for it. */
   actor: Type.String(),
+  /** A rollback is a promotion of an earlier version; absent means `promote`. */
+  kind: Type.Optional(Type.Union([Type.Literal('promote'), Type.Literal('rollback')])),
+  repo: Type.Optional(DnsLabel),
 };
+export const PromotionGateName = Type.Union([Type.Literal('soak'), Type.Literal('approvals'), Type.Literal('window'), Type.Literal('wave')]);
 export const PromotionRequestedSchema = Type.Object({ ...PromotionBase, reason: Type.Optional(Type.String()) });
-export const PromotionApprovedSchema = Type.Object({ ...PromotionBase, approver: Type.String() });
-export const PromotionCommittedSchema = Type.Object({ ...PromotionBase, commitSha: Sha });
-export const PromotionRejectedSchema = Type.Object({ ...PromotionBase, reason: Type.String({ minLength: 1 }) });
+/** Gates not yet passed; recorded when a promotion starts waiting and when what it waits for changes. */
+export const PromotionWaitingSchema = Type.Object({
+  ...PromotionBase,
+  pending: Type.Array(Type.Object({ gate: PromotionGateName, message: Type.String({ minLength: 1 }) }), { minItems: 1 }),
+});
+export const PromotionApprovedSchema = Type.Object({ ...PromotionBase, approver: Type.String(), comment: Type.Optional(Type.String()) });
+export const PromotionCommittedSchema = Type.Object({
+  ...PromotionBase,
+  commitSha: Sha,
+  /** For a wave rollout: which wave (1-based) of how many, and the clusters it moved. */
+  wave: Type.Optional(Type.Integer({ minimum: 1 })),
+  waves: Type.Optional(Type.Integer({ minimum: 1 })),
+  clusters: Type.Optional(Type.Array(DnsLabel)),
+});
+export const PromotionRejectedSchema = Type.Object({
+  ...PromotionBase,
+  reason: Type.String({ minLength: 1 }),
+  /** Who rejected it; absent when a gate or the watcher refused it. */
+  rejectedBy: Type.Optional(Type.String()),
+});
+/** A wave rollout stopped because a wave did not become healthy. */
+export const PromotionHaltedSchema = Type.Object({
+  ...PromotionBase,
+  reason: Type.String({ minLength: 1 }),
+  wave: Type.Optional(Type.Integer({ minimum: 1 })),
+  clusters: Type.Optional(Type.Array(DnsLabel)),
+});
+
+// Change policy (repo-watcher → audit; approvals audit → repo-watcher).
+export const ChangeRuleSchema = Type.Union([Type.Literal('author'), Type.Literal('signature'), Type.Literal('path'), Type.Literal('brake')]);
+/** A commit the watcher did not publish for some stages because it breaks their policy or trips the brake. */
+export const ChangeHeldSchema = Type.Object({
+  repo: DnsLabel,
+  commit: CommitSchema,
+  stages: Type.Array(DnsLabel, { minItems: 1 }),
+  reasons: Type.Array(Type.Object({ rule: ChangeRuleSchema, stage: DnsLabel, message: Type.String({ minLength: 1 }) }), { minItems: 1 }),
+  /** False when no approval can release it (an unsigned commit on a stage that requires signatures). */
+  isApprovable: Type.Boolean(),
+  clusters: Type.Object({ changed: Type.Integer({ minimum: 0 }), removed: Type.Integer({ minimum: 0 }) }),
+});
+export const ChangeApprovedSchema = Type.Object({ repo: DnsLabel, commitSha: Sha, approver: Type.String({ minLength: 1 }), comment: Type.Optional(Type.String()) });
+/** The watcher published a held commit's stages after its approval. */
+export const ChangeReleasedSchema = Type.Object({ repo: DnsLabel, commitSha: Sha, stages: Type.Array(DnsLabel), approvers: Type.Array(Type.String()) });
 
 /** The desired state of one component on one cluster: the value under `desired/<cluster>.<component>`. */
 export const DesiredStateSchema = Type.Object({

@@ -34,8 +34,13 @@ export const PromotionStep = {
   approved: 'approved',
   committed: 'committed',
   rejected: 'rejected',
+  waiting: 'waiting',
+  halted: 'halted',
 } as const;
 export type PromotionStep = (typeof PromotionStep)[keyof typeof PromotionStep];
+
+export const ChangeStep = { held: 'held', approved: 'approved', released: 'released' } as const;
+export type ChangeStep = (typeof ChangeStep)[keyof typeof ChangeStep];
 
 export const RepoStep = { renderFailed: 'render-failed', rewritten: 'rewritten' } as const;
 export type RepoStep = (typeof RepoStep)[keyof typeof RepoStep];
@@ -53,8 +58,13 @@ export const subjects = {
   cluster: (cluster: string, step: ClusterStep) => `${EVENT_SUBJECT_PREFIX}.cluster.${assertDnsLabel('cluster', cluster)}.${step}`,
   promotion: (component: string, step: PromotionStep) =>
     `${EVENT_SUBJECT_PREFIX}.promotion.${assertDnsLabel('component', component)}.${step}`,
+  /** Change-policy steps of one commit of one repository. */
+  change: (repo: string, step: ChangeStep) => `${EVENT_SUBJECT_PREFIX}.change.${assertDnsLabel('repository', repo)}.${step}`,
+  /** Approvals of held changes, which the watcher of the repository consumes. */
+  changeApprovals: (repo: string) => `${EVENT_SUBJECT_PREFIX}.change.${assertDnsLabel('repository', repo)}.approved`,
   refreshCommand: (repo: string) => `${COMMAND_SUBJECT_PREFIX}.refresh.${assertDnsLabel('repository', repo)}`,
-  promoteCommand: () => `${COMMAND_SUBJECT_PREFIX}.promote`,
+  /** Request/reply to the watcher holding the repository's lease: plan or commit a promotion (PromoteRequest → PromoteReply). */
+  promoteCommand: (repo: string) => `${COMMAND_SUBJECT_PREFIX}.promote.${assertDnsLabel('repository', repo)}`,
 } as const;
 
 export const kvKeys = {

@@ -4,7 +4,7 @@
  * A message whose payload names another cluster or component than the subject it arrived on is
  * refused: NATS permissions bind an agent to its own subjects, so the subject is the trusted part.
  */
-import { decodeJson, subjects, type DriftlessEvent } from '@driftless/contracts';
+import { decodeJson, subjects, type DriftlessEvent, type PromotionStep } from '@driftless/contracts';
 
 export interface RawMessage {
   subject: string;
@@ -52,12 +52,20 @@ export function expectedSubject(event: DriftlessEvent): string | ((subject: stri
     case 'driftless.promotion.requested.v1':
     case 'driftless.promotion.approved.v1':
     case 'driftless.promotion.committed.v1':
-    case 'driftless.promotion.rejected.v1': {
+    case 'driftless.promotion.rejected.v1':
+    case 'driftless.promotion.waiting.v1':
+    case 'driftless.promotion.halted.v1': {
       // A promotion of several components is published under one of them.
-      const step = event.type.split('.')[2] as 'requested' | 'approved' | 'committed' | 'rejected';
+      const step = event.type.split('.')[2] as PromotionStep;
       const allowed = new Set(event.data.components.map((c) => subjects.promotion(c.component, step)));
       return (subject) => allowed.has(subject);
     }
+    case 'driftless.change.held.v1':
+      return subjects.change(event.data.repo, 'held');
+    case 'driftless.change.approved.v1':
+      return subjects.change(event.data.repo, 'approved');
+    case 'driftless.change.released.v1':
+      return subjects.change(event.data.repo, 'released');
   }
 }
 

@@ -21,6 +21,11 @@ export const TransitionKind = {
   promotionApproved: 'promotion_approved',
   promotionCommitted: 'promotion_committed',
   promotionRejected: 'promotion_rejected',
+  promotionWaiting: 'promotion_waiting',
+  promotionHalted: 'promotion_halted',
+  changeHeld: 'change_held',
+  changeApproved: 'change_approved',
+  changeReleased: 'change_released',
 } as const;
 export type TransitionKind = (typeof TransitionKind)[keyof typeof TransitionKind];
 export const TRANSITION_KINDS = Object.values(TransitionKind);
@@ -44,6 +49,11 @@ export const KIND_OF_EVENT = {
   'driftless.promotion.approved.v1': TransitionKind.promotionApproved,
   'driftless.promotion.committed.v1': TransitionKind.promotionCommitted,
   'driftless.promotion.rejected.v1': TransitionKind.promotionRejected,
+  'driftless.promotion.waiting.v1': TransitionKind.promotionWaiting,
+  'driftless.promotion.halted.v1': TransitionKind.promotionHalted,
+  'driftless.change.held.v1': TransitionKind.changeHeld,
+  'driftless.change.approved.v1': TransitionKind.changeApproved,
+  'driftless.change.released.v1': TransitionKind.changeReleased,
 } as const satisfies Record<EventType, TransitionKind | null>;
 
 /** Kinds that set what should run (used by diff and commit progress). */

@@ -125,13 +125,31 @@ function columnsOf(event: DriftlessEvent): Columns {
     case 'driftless.promotion.requested.v1':
     case 'driftless.promotion.rejected.v1':
     case 'driftless.promotion.approved.v1':
-    case 'driftless.promotion.committed.v1': {
+    case 'driftless.promotion.committed.v1':
+    case 'driftless.promotion.waiting.v1':
+    case 'driftless.promotion.halted.v1': {
       const d = event.data;
       // A promotion may move several components; the column holds one only when it is unambiguous.
       const only = d.components.length === 1 ? (d.components[0]?.component ?? null) : null;
-      const actor = event.type === 'driftless.promotion.approved.v1' ? event.data.approver : d.actor;
+      const actor =
+        event.type === 'driftless.promotion.approved.v1'
+          ? event.data.approver
+          : event.type === 'driftless.promotion.rejected.v1'
+            ? (event.data.rejectedBy ?? d.actor)
+            : d.actor;
       const commitSha = event.type === 'driftless.promotion.committed.v1' ? event.data.commitSha : null;
-      return { ...EMPTY, component: only, stage: d.toStage, toVersion: only === null ? null : (d.components[0]?.version ?? null), commitSha, actor };
+      return { ...EMPTY, component: only, stage: d.toStage, repo: d.repo ?? null, toVersion: only === null ? null : (d.components[0]?.version ?? null), commitSha, actor };
+    }
+    case 'driftless.change.held.v1': {
+      const d = event.data;
+      const stage = d.stages.length === 1 ? (d.stages[0] ?? null) : null;
+      return { ...EMPTY, repo: d.repo, stage, commitSha: d.commit.sha, actor: d.commit.author.email };
+    }
+    case 'driftless.change.approved.v1':
+      return { ...EMPTY, repo: event.data.repo, commitSha: event.data.commitSha, actor: event.data.approver };
+    case 'driftless.change.released.v1': {
+      const d = event.data;
+      return { ...EMPTY, repo: d.repo, stage: d.stages.length === 1 ? (d.stages[0] ?? null) : null, commitSha: d.commitSha, actor: d.approvers[0] ?? null };
     }
   }
 }

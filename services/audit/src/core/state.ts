@@ -96,6 +96,11 @@ export function foldState(state: ComponentState, row: LedgerRow): ComponentState
     case TransitionKind.promotionApproved:
     case TransitionKind.promotionCommitted:
     case TransitionKind.promotionRejected:
+    case TransitionKind.promotionWaiting:
+    case TransitionKind.promotionHalted:
+    case TransitionKind.changeHeld:
+    case TransitionKind.changeApproved:
+    case TransitionKind.changeReleased:
       return state;
   }
 }

@@ -251,6 +251,67 @@ export const events = {
       time: a.time ?? new Date(),
       data: { promotionId: `p-${a.component}-${a.version}-r`, toStage: a.toStage, components: [{ component: a.component, version: a.version }], actor: 'grace@example.com', reason: 'policy: prod needs two approvals' },
     }),
+  promotionWaiting: (a: { component: string; version: string; toStage: string; time?: Date }) =>
+    makeEvent({
+      type: 'driftless.promotion.waiting.v1',
+      source: 'audit',
+      subject: subjects.promotion(a.component, 'waiting'),
+      time: a.time ?? new Date(),
+      data: {
+        promotionId: `p-${a.component}-${a.version}`,
+        toStage: a.toStage,
+        components: [{ component: a.component, version: a.version }],
+        actor: 'grace@example.com',
+        pending: [{ gate: 'approvals', message: '0 of 2 approvals' }],
+      },
+    }),
+  promotionHalted: (a: { component: string; version: string; toStage: string; cluster: string; time?: Date }) =>
+    makeEvent({
+      type: 'driftless.promotion.halted.v1',
+      source: 'audit',
+      subject: subjects.promotion(a.component, 'halted'),
+      time: a.time ?? new Date(),
+      data: {
+        promotionId: `p-${a.component}-${a.version}-w`,
+        toStage: a.toStage,
+        components: [{ component: a.component, version: a.version }],
+        actor: 'grace@example.com',
+        reason: `wave 1: ${a.component} is Degraded on ${a.cluster}`,
+        wave: 1,
+        clusters: [a.cluster],
+      },
+    }),
+  changeHeld: (a: { commit: Commit; stage: string; time?: Date }) =>
+    makeEvent({
+      type: 'driftless.change.held.v1',
+      source: 'repo-watcher/envs',
+      subject: subjects.change('envs', 'held'),
+      time: a.time ?? new Date(),
+      data: {
+        repo: 'envs',
+        commit: a.commit,
+        stages: [a.stage],
+        reasons: [{ rule: 'author', stage: a.stage, message: `${a.commit.author.email} may not change ${a.stage}` }],
+        isApprovable: true,
+        clusters: { changed: 1, removed: 0 },
+      },
+    }),
+  changeApproved: (a: { commitSha: string; approver?: string; time?: Date }) =>
+    makeEvent({
+      type: 'driftless.change.approved.v1',
+      source: 'audit',
+      subject: subjects.change('envs', 'approved'),
+      time: a.time ?? new Date(),
+      data: { repo: 'envs', commitSha: a.commitSha, approver: a.approver ?? 'linus@example.com' },
+    }),
+  changeReleased: (a: { commitSha: string; stage: string; time?: Date }) =>
+    makeEvent({
+      type: 'driftless.change.released.v1',
+      source: 'repo-watcher/envs',
+      subject: subjects.change('envs', 'released'),
+      time: a.time ?? new Date(),
+      data: { repo: 'envs', commitSha: a.commitSha, stages: [a.stage], approvers: ['linus@example.com'] },
+    }),
 } as const;
 
 /** One event of every type, in a plausible order, for a cluster and component. */
@@ -271,6 +332,11 @@ export function oneOfEach(cluster: string, component: string, tick: () => Date =
     events.pruneBlocked({ cluster, component, version: '1.0.0', time: tick() }),
     events.renderFailed({ commit: commit(2), cluster, component, time: tick() }),
     events.promotionRejected({ component, version: '2.0.0', toStage: 'prod', time: tick() }),
+    events.promotionWaiting({ component, version: '1.1.0', toStage: 'test', time: tick() }),
+    events.promotionHalted({ component, version: '1.2.0', toStage: 'prod', cluster, time: tick() }),
+    events.changeHeld({ commit: commit(5), stage: 'dev', time: tick() }),
+    events.changeApproved({ commitSha: commit(5).sha, time: tick() }),
+    events.changeReleased({ commitSha: commit(5).sha, stage: 'dev', time: tick() }),
     events.repoRewritten({ from: 2, to: 3, time: tick() }),
     events.desiredRemoved({ cluster, component, commit: commit(4), previous: { version: '1.0.0' }, time: tick() }),
     events.clusterRevoked({ cluster, time: tick() }),
