@@ -27,6 +27,7 @@ export type {
 } from './model.js';
 export { loadEnvironment, type LoadOptions } from './load.js';
 export { clusterPinsFile, stageVersionsFile } from './versions.js';
+export { editVersionFile, readVersionLines, VersionFileEditError, type EditedVersionFile, type VersionEdit } from './version-edit.js';
 export {
   COMPONENT_LABEL,
   MANAGED_BY,
