@@ -1,8 +1,13 @@
-// Regenerates docs/schemas/driftless.schema.json from the TypeBox schema (a test checks they match).
+// Regenerates docs/schemas/driftless.schema.json and policy.schema.json from the TypeBox schemas (a test checks they match).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { environmentJsonSchema } from '../src/index.js';
+import { environmentJsonSchema, policyJsonSchema } from '../src/index.js';
 
-const target = new URL('../../../docs/schemas/driftless.schema.json', import.meta.url);
-mkdirSync(new URL('.', target), { recursive: true });
-writeFileSync(target, `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${target.pathname}`);
+for (const [file, schema] of [
+  ['driftless.schema.json', environmentJsonSchema()],
+  ['policy.schema.json', policyJsonSchema()],
+] as const) {
+  const target = new URL(`../../../docs/schemas/${file}`, import.meta.url);
+  mkdirSync(new URL('.', target), { recursive: true });
+  writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${target.pathname}`);
+}

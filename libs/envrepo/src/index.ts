@@ -48,3 +48,30 @@ export { createTemplateCache, type TemplateCache } from './template-cache.js';
 export { affectedPlacements } from './affected.js';
 export { canonicalJson, contentHash } from './canonical.js';
 export { memoryReader, type MemoryReaderOptions } from './memory-reader.js';
+export {
+  KeyKind,
+  NO_POLICY,
+  loadPolicy,
+  parseDuration,
+  parsePolicy,
+  type BrakeLimits,
+  type ChangeRules,
+  type LoadedPolicy,
+  type PathRule,
+  type Policy,
+  type PolicyKey,
+  type PolicyLoadOptions,
+  type StagePolicy,
+} from './policy.js';
+export { POLICY_FILE, POLICY_KIND, PolicyFileSchema, policyJsonSchema, type PolicyFile } from './policy-schema.js';
+export {
+  NO_GATES,
+  brakeOf,
+  brakeViolations,
+  changeRulesOf,
+  gatesOf,
+  isAuthorAllowed,
+  matchesPath,
+  pathRulesFor,
+  type ClusterCounts,
+} from './policy-checks.js';

@@ -29,6 +29,8 @@ const NAMED_BY: Readonly<Record<string, string>> = {
   stages: 'stage',
   names: 'cluster',
   stage: 'stage',
+  keys: 'key',
+  signedBy: 'key',
 };
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -117,9 +119,10 @@ function isUnder(path: YamlPath, prefix: YamlPath): boolean {
   return prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
 }
 
-function schemaProblems(root: unknown): Problem[] {
+/** Every schema violation of `root`, one per place, in words an operator can act on. */
+export function schemaProblems(root: unknown, check: { Errors(value: unknown): Iterable<ValueError> } = fileCheck): Problem[] {
   const problems: Problem[] = [];
-  for (const error of fileCheck.Errors(root)) {
+  for (const error of check.Errors(root)) {
     const path = pointerToPath(error.path);
     // One problem per place: a value that is the wrong type says nothing useful about what is inside it.
     if (problems.some((p) => isUnder(path, p.path))) continue;
