@@ -1,6 +1,6 @@
 /**
  * What this library offers, independent of nodegit: a bare mirror of one remote, read-only
- * views of a commit's tree, history questions, and a single-file commit-and-push for promotions.
+ * views of a commit's tree, history questions, and a commit-and-push of file edits for promotions.
  */
 import type { Commit, Person } from '@driftless/contracts';
 
@@ -49,11 +49,21 @@ export interface RepoReader {
   blobId(path: string): Promise<string | undefined>;
 }
 
-/** One-file edit committed on top of a branch and pushed (promotion). */
-export interface FileEdit {
-  branch: string;
+/** A file to write (created or replaced), or to delete with `content: null` (nothing happens if it is absent). */
+export interface FileChange {
   path: string;
-  content: string | Uint8Array;
+  content: string | Uint8Array | null;
+}
+
+/** Signs a commit: gets the commit object's text and returns the armored signature for its `gpgsig` header. */
+export interface CommitSigner {
+  sign(payload: string): Promise<string>;
+}
+
+/** Edits of several files committed on top of a branch as one commit and pushed (promotion). */
+export interface FilesEdit {
+  branch: string;
+  changes: readonly FileChange[];
   message: string;
   author: Person;
   committer: Person;
@@ -61,7 +71,12 @@ export interface FileEdit {
   time?: Date;
   /** Refuse (ConflictError) unless the branch is at this commit in the mirror. */
   expectedParentSha?: string;
+  /** Sign the commit (as `git commit -S` would); unsigned without one. */
+  signer?: CommitSigner;
 }
+
+/** One-file edit committed on top of a branch and pushed. */
+export type FileEdit = Omit<FilesEdit, 'changes'> & { path: string; content: string | Uint8Array };
 
 export interface GitMirror {
   readonly path: string;
@@ -81,7 +96,18 @@ export interface GitMirror {
    * `limit` commits (the newest ones). `fromSha` must be an ancestor of `toSha`.
    */
   commitsBetween(fromSha: string, toSha: string, limit: number): Promise<string[]>;
+  /**
+   * The newest commits on the first-parent chain ending at `sha`, newest first (`sha` included),
+   * at most `limit` of them.
+   */
+  recentCommits(sha: string, limit: number): Promise<Commit[]>;
   /** Commits one file edit on top of the branch, pushes it, and returns the new commit's sha. */
   commitFileAndPush(edit: FileEdit, options: NetworkOptions): Promise<string>;
+  /**
+   * Commits several file edits on top of the branch as one commit, pushes it, and returns the new
+   * commit's sha. InvalidInputError if they change nothing; PushRejectedError (a ConflictError) if
+   * the remote branch moved meanwhile.
+   */
+  commitFilesAndPush(edit: FilesEdit, options: NetworkOptions): Promise<string>;
   close(): void;
 }

@@ -10,7 +10,7 @@ import type { Commit, Person } from '@driftless/contracts';
 import { ConflictError, InvalidInputError } from '@driftless/contracts';
 import { GitAuthError, GitNotFoundError, GitTimeoutError, GitUnreachableError, PushRejectedError } from '../errors.js';
 import { normalizeRepoPath } from '../paths.js';
-import { DEFAULT_READ_LIMITS, type FileEdit, type GitAuth, type GitMirror, type MirrorSpec, type NetworkOptions, type ReadLimits, type RepoReader } from '../ports.js';
+import { DEFAULT_READ_LIMITS, type FileEdit, type FilesEdit, type GitAuth, type GitMirror, type MirrorSpec, type NetworkOptions, type ReadLimits, type RepoReader } from '../ports.js';
 import { credentialsCallback, type CredentialState } from './credentials.js';
 import { TreeReader } from './tree-reader.js';
 
@@ -22,6 +22,7 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 // libgit2 constants (the typings' const enums are unusable under isolatedModules).
 const AUTOTAG_DOWNLOAD_NONE = 1;
 const TREE_UPDATE_UPSERT = 0;
+const TREE_UPDATE_REMOVE = 1;
 const FILEMODE_BLOB = 0o100644;
 const OBJECT_COMMIT = 1;
 const SORT_TOPOLOGICAL = 1;
@@ -191,31 +192,78 @@ class NodeGitMirror implements GitMirror {
     return newestFirst.reverse();
   }
 
-  async commitFileAndPush(edit: FileEdit, { timeoutMs, signal }: NetworkOptions): Promise<string> {
-    const path = normalizeRepoPath(edit.path);
-    if (path === '') throw new InvalidInputError('a file edit needs a file path, not the repository root');
+  async recentCommits(sha: string, limit: number): Promise<Commit[]> {
+    const head = await this.commit(sha);
+    const walk = this.repo.createRevWalk();
+    walk.sorting(SORT_TOPOLOGICAL);
+    walk.simplifyFirstParent();
+    walk.push(head.id());
+    const commits: Commit[] = [];
+    while (commits.length < limit) {
+      let oid: NodeGit.Oid;
+      try {
+        oid = await walk.next();
+      } catch (err) {
+        if (isIterOver(err)) break;
+        throw err;
+      }
+      commits.push(await this.readCommit(oid.tostrS()));
+    }
+    return commits;
+  }
+
+  async commitFileAndPush(edit: FileEdit, options: NetworkOptions): Promise<string> {
+    const { path, content, ...rest } = edit;
+    return this.commitFilesAndPush({ ...rest, changes: [{ path, content }] }, options);
+  }
+
+  async commitFilesAndPush(edit: FilesEdit, { timeoutMs, signal }: NetworkOptions): Promise<string> {
+    if (edit.changes.length === 0) throw new InvalidInputError('a commit needs at least one file change');
+    const paths = new Set<string>();
+    for (const change of edit.changes) {
+      const path = normalizeRepoPath(change.path);
+      if (path === '') throw new InvalidInputError('a file edit needs a file path, not the repository root');
+      if (paths.has(path)) throw new InvalidInputError(`file "${path}" is changed twice in one commit`);
+      paths.add(path);
+    }
     const parentSha = await this.resolveBranch(edit.branch);
     if (!parentSha) throw new GitNotFoundError(`branch "${edit.branch}" does not exist in the mirror of ${redactUrl(this.url)}`);
     if (edit.expectedParentSha !== undefined && edit.expectedParentSha !== parentSha) {
       throw new ConflictError(`branch "${edit.branch}" is at ${parentSha}, not at the expected ${edit.expectedParentSha}`);
     }
     const parent = await this.repo.getCommit(parentSha);
-    const bytes = typeof edit.content === 'string' ? Buffer.from(edit.content, 'utf8') : Buffer.from(edit.content);
-    const blobId = await NodeGit.Blob.createFromBuffer(this.repo, bytes, bytes.length);
     const tree = await parent.getTree();
-    const update = { action: TREE_UPDATE_UPSERT, filemode: FILEMODE_BLOB, id: blobId, path };
-    // The binding takes an array of updates; the typings say a single one.
-    const treeId = await tree.createUpdated(this.repo, 1, [update] as unknown as NodeGit.TreeUpdate);
+    const updates: { action: number; filemode: number; id: NodeGit.Oid; path: string }[] = [];
+    for (const change of edit.changes) {
+      const path = normalizeRepoPath(change.path);
+      if (change.content === null) {
+        // libgit2 refuses to remove an entry that is not there; deleting an absent file is a no-op.
+        if (await hasEntry(tree, path)) updates.push({ action: TREE_UPDATE_REMOVE, filemode: FILEMODE_BLOB, id: tree.id(), path });
+        continue;
+      }
+      const bytes = typeof change.content === 'string' ? Buffer.from(change.content, 'utf8') : Buffer.from(change.content);
+      const blobId = await NodeGit.Blob.createFromBuffer(this.repo, bytes, bytes.length);
+      updates.push({ action: TREE_UPDATE_UPSERT, filemode: FILEMODE_BLOB, id: blobId, path });
+    }
+    // One update per call: the binding garbles an array of more than one ("invalid name for a
+    // tree entry - ."). It takes an array; the typings say a single update.
+    let updated = tree;
+    for (const update of updates) updated = await this.repo.getTree(await updated.createUpdated(this.repo, 1, [update] as unknown as NodeGit.TreeUpdate));
+    const treeId = updated.id();
+    if (treeId.equal(tree.id())) throw new InvalidInputError(`the edit of ${[...paths].join(', ')} changes nothing on branch "${edit.branch}"`);
     const time = edit.time ?? new Date();
-    const commitId = await this.repo.createCommit(
+    const author = signature(edit.author, time);
+    const committer = signature(edit.committer, time);
+    let commitId: NodeGit.Oid;
+    if (edit.signer) {
+      let payload = await (NodeGit.Commit as unknown as CommitBufferApi).createBuffer(this.repo, author, committer, null, edit.message, updated, 1, [parent]);
+      // What git signs and what libgit2 stores must be the same bytes.
+      if (!payload.endsWith('\n')) payload += '\n';
+      commitId = await NodeGit.Commit.createWithSignature(this.repo, payload, await edit.signer.sign(payload), 'gpgsig');
+    } else {
       // No ref is moved here: a successful push moves the mirror's branch through the refspec.
-      null as unknown as string,
-      signature(edit.author, time),
-      signature(edit.committer, time),
-      edit.message,
-      treeId,
-      [parent],
-    );
+      commitId = await this.repo.createCommit(null as unknown as string, author, committer, edit.message, treeId, [parent]);
+    }
     const sha = commitId.tostrS();
     await this.push(sha, edit.branch, timeoutMs, signal);
     return sha;
@@ -291,6 +339,20 @@ class NodeGitMirror implements GitMirror {
   }
 }
 
+/** `git_commit_create_buffer`, which the binding has and its typings lack. */
+interface CommitBufferApi {
+  createBuffer(
+    repo: NodeGit.Repository,
+    author: NodeGit.Signature,
+    committer: NodeGit.Signature,
+    messageEncoding: string | null,
+    message: string,
+    tree: NodeGit.Tree,
+    parentCount: number,
+    parents: NodeGit.Commit[],
+  ): Promise<string>;
+}
+
 function person(signature: NodeGit.Signature): Person {
   return { name: signature.name(), email: signature.email() };
 }
@@ -303,6 +365,16 @@ function isNotFound(err: unknown): boolean {
   const errno = (err as { errno?: number } | undefined)?.errno;
   // GIT_ENOTFOUND = -3; invalid ref names surface as GIT_EINVALIDSPEC = -12.
   return errno === -3 || errno === -12;
+}
+
+async function hasEntry(tree: NodeGit.Tree, path: string): Promise<boolean> {
+  try {
+    await tree.getEntry(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 function isIterOver(err: unknown): boolean {
