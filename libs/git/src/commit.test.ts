@@ -35,6 +35,7 @@ describe('commitFilesAndPush', () => {
   });
 
   it('writes, adds and deletes several files in one commit on top of the branch head', async () => {
+    const recorded: string[] = [];
     const sha = await mirror.commitFilesAndPush(
       edit(
         [
@@ -43,10 +44,11 @@ describe('commitFilesAndPush', () => {
           { path: 'versions/clusters/prod-us.yaml', content: 'payment: 2.0.0\n' },
           { path: 'versions/clusters/absent.yaml', content: null },
         ],
-        { expectedParentSha: base, message: 'promote cart 1.1.0 to prod\n\nPromotion: p-1\n' },
+        { expectedParentSha: base, message: 'promote cart 1.1.0 to prod\n\nPromotion: p-1\n', beforePush: (sha) => Promise.resolve(void recorded.push(sha)) },
       ),
       NET,
     );
+    assert.deepEqual(recorded, [sha]);
     assert.equal(origin('rev-parse', 'main'), sha);
     assert.equal(origin('log', '-1', '--format=%P|%an <%ae>|%cn <%ce>', sha), `${base}|Alice <alice@example.com>|Driftless <driftless@localhost>`);
     assert.equal(origin('diff', '--name-status', base, sha), 'D\tversions/clusters/prod-eu.yaml\nA\tversions/clusters/prod-us.yaml\nM\tversions/prod.yaml');

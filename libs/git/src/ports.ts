@@ -73,6 +73,8 @@ export interface FilesEdit {
   expectedParentSha?: string;
   /** Sign the commit (as `git commit -S` would); unsigned without one. */
   signer?: CommitSigner;
+  /** Runs with the new commit's sha once it exists and before it is pushed (to record it as one's own). */
+  beforePush?: (sha: string) => Promise<void>;
 }
 
 /** One-file edit committed on top of a branch and pushed. */

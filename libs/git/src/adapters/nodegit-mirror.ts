@@ -265,6 +265,7 @@ class NodeGitMirror implements GitMirror {
       commitId = await this.repo.createCommit(null as unknown as string, author, committer, edit.message, treeId, [parent]);
     }
     const sha = commitId.tostrS();
+    await edit.beforePush?.(sha);
     await this.push(sha, edit.branch, timeoutMs, signal);
     return sha;
   }
