@@ -87,6 +87,13 @@ export const auditConfigSpec = {
     max: MAX_BOOTSTRAP_TTL_S,
     default: DEFAULT_BOOTSTRAP_TTL_S,
   }),
+  uiDir: field.optionalString({
+    env: 'DRIFTLESS_AUDIT_UI_DIR',
+    doc: 'Folder of the built web UI served at /ui/ (default: the built @driftless/ui package, when present)',
+    example: '/usr/share/driftless/ui',
+  }),
+  maxStreams: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_STREAMS', doc: 'Most live streams (GET /v1/stream) one process serves at once', example: '200', min: 1, max: 10_000, default: 200 }),
+  streamPollMs: field.integer({ env: 'DRIFTLESS_AUDIT_STREAM_POLL_MS', doc: 'How often the live stream looks for new ledger rows while someone follows it', example: '500', min: 50, max: 10_000, default: 500 }),
   logLevel: field.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'silent'], { env: 'DRIFTLESS_LOG_LEVEL', doc: 'Log level', example: 'info', default: 'info' }),
 };
 

@@ -16,12 +16,15 @@ import { PgTokenStore } from './adapters/pg-tokens.js';
 import { PgApiTokenStore } from './adapters/pg-api-tokens.js';
 import { PgRegistrationStore } from './adapters/pg-registrations.js';
 import { runNatsIngest } from './adapters/nats-ingest.js';
+import { PgTransitionFeed } from './adapters/pg-transition-feed.js';
 import { JetStreamEventPublisher, NatsCredentialIssuer, readRegistrationKeys } from './adapters/nats-registration.js';
 import { auditConfigSpec, loadAuditConfig, operatorFilesOf, type AuditConfig } from './config.js';
 import { ROLES, type Role } from './core/roles.js';
 import { buildApp } from './http/app.js';
 import { IngestWorker } from './ingest.js';
 import { Registrar } from './registrar.js';
+import { TransitionHub } from './stream.js';
+import { defaultUiDir } from './ui-dir.js';
 
 const VERSION = '0.1.0';
 
@@ -130,7 +133,10 @@ async function serve(config: AuditConfig): Promise<void> {
     log: log.child({ unit: 'ingest' }),
   });
 
-  // Serve the API.
+  // Serve the API, the live stream and the web UI.
+  const stream = new TransitionHub({ feed: new PgTransitionFeed(sql), log: log.child({ unit: 'stream' }), maxSubscribers: config.maxStreams, pollIntervalMs: config.streamPollMs });
+  const uiDir = config.uiDir ?? defaultUiDir();
+  if (uiDir === undefined) log.warn('the web UI is not built: /ui/ explains how to build it (npm run build -w @driftless/ui)');
   const app = await buildApp({
     queries: new PgAuditQueries(sql),
     tokens,
@@ -152,10 +158,13 @@ async function serve(config: AuditConfig): Promise<void> {
     registrar,
     tokenAdmin: tokens,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    stream,
+    ...(uiDir === undefined ? {} : { uiDir }),
   });
   await app.listen({ host: config.httpHost, port: config.httpPort });
 
   await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await stream.close();
   await app.close();
   await ingest;
   await systemNc?.drain();

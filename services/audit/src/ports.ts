@@ -172,3 +172,11 @@ export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
 }
+
+/** The ledger in `seq` order, for the live stream's tail. */
+export interface TransitionFeed {
+  /** The newest row's seq, 0 for an empty ledger. */
+  tipSeq(): Promise<number>;
+  /** Up to `limit` rows with seq > `afterSeq`, oldest first. */
+  after(afterSeq: number, limit: number): Promise<LedgerRow[]>;
+}

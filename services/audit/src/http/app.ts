@@ -24,8 +24,12 @@ import { componentRoutes } from './routes/components.js';
 import { diffRoutes } from './routes/diff.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes, type MetricsSource } from './routes/ops.js';
+import { streamRoutes } from './routes/stream.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { transitionsRoutes } from './routes/transitions.js';
+import { uiRoutes } from './routes/ui.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import type { TransitionHub } from '../stream.js';
 import { ClusterSchema, InventoryItemSchema, ProblemSchema, TransitionSchema } from './schemas.js';
 
 export interface AppDeps {
@@ -42,6 +46,12 @@ export interface AppDeps {
   tokenAdmin?: ApiTokenAdmin;
   /** The API's URL as agents reach it, for install commands (default: as the request reached it). */
   publicUrl?: string;
+  /** The live ledger behind `GET /v1/stream`; the route is absent without it. */
+  stream?: TransitionHub;
+  /** Pause between the stream's keep-alive comments (default 15 s). */
+  streamHeartbeatMs?: number;
+  /** Folder of the built web UI served at `/ui/`; without one `/ui/` explains how to build it. */
+  uiDir?: string;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -92,6 +102,9 @@ export async function buildApp(deps: AppDeps) {
     await app.register(agentRoutes(deps.registrar));
   }
   if (deps.tokenAdmin) await app.register(tokenRoutes(deps.tokenAdmin));
+  await app.register(whoamiRoutes());
+  if (deps.stream) await app.register(streamRoutes(deps.stream, deps.streamHeartbeatMs === undefined ? {} : { heartbeatMs: deps.streamHeartbeatMs }));
+  await app.register(uiRoutes(deps.uiDir));
   await app.register(opsRoutes(deps.readiness ?? [], deps.metrics));
   return app;
 }

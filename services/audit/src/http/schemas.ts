@@ -271,3 +271,8 @@ export const ReadyzSchema = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
   checks: Type.Array(Type.Object({ name: Type.String(), isReady: Type.Boolean(), detail: Type.Optional(Type.String()) })),
 });
+
+export const WhoAmISchema = Type.Object({
+  name: Type.String({ description: "The token's name" }),
+  role: Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]),
+});
