@@ -94,6 +94,22 @@ export const auditConfigSpec = {
   }),
   maxStreams: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_STREAMS', doc: 'Most live streams (GET /v1/stream) one process serves at once', example: '200', min: 1, max: 10_000, default: 200 }),
   streamPollMs: field.integer({ env: 'DRIFTLESS_AUDIT_STREAM_POLL_MS', doc: 'How often the live stream looks for new ledger rows while someone follows it', example: '500', min: 50, max: 10_000, default: 500 }),
+  promotionTickMs: field.integer({
+    env: 'DRIFTLESS_AUDIT_PROMOTION_TICK_MS',
+    doc: 'How often open promotions are looked at (also at once after an approval)',
+    example: '1000',
+    min: 100,
+    max: 60_000,
+    default: 1000,
+  }),
+  promoteTimeoutMs: field.integer({
+    env: 'DRIFTLESS_AUDIT_PROMOTE_TIMEOUT_MS',
+    doc: "How long to wait for the repo-watcher's answer to a promotion plan or commit before asking again",
+    example: '30000',
+    min: 1000,
+    max: 300_000,
+    default: 30_000,
+  }),
   logLevel: field.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'silent'], { env: 'DRIFTLESS_LOG_LEVEL', doc: 'Log level', example: 'info', default: 'info' }),
 };
 

@@ -23,6 +23,12 @@ import { ROLES, type Role } from './core/roles.js';
 import { buildApp } from './http/app.js';
 import { IngestWorker } from './ingest.js';
 import { Registrar } from './registrar.js';
+import { NatsPromoteCommander } from './adapters/nats-promote.js';
+import { PgHeldChanges } from './adapters/pg-held-changes.js';
+import { PgEngineLease, PgPromotionStore } from './adapters/pg-promotions.js';
+import { ChangeApprovals } from './promotion-changes.js';
+import { PromotionEngine } from './promotion-engine.js';
+import { Promotions } from './promotions.js';
 import { TransitionHub } from './stream.js';
 import { defaultUiDir } from './ui-dir.js';
 
@@ -133,6 +139,31 @@ async function serve(config: AuditConfig): Promise<void> {
     log: log.child({ unit: 'ingest' }),
   });
 
+  // Promotions: one engine per deployment (the replica holding the lease drives them).
+  const promotionStore = new PgPromotionStore(sql);
+  const promotionEventsOut = new JetStreamEventPublisher(js, config.subjectPrefix);
+  const commander = new NatsPromoteCommander(nc, { subjectPrefix: config.subjectPrefix, timeoutMs: config.promoteTimeoutMs });
+  const engine = new PromotionEngine({
+    store: promotionStore,
+    facts: promotionStore,
+    commander,
+    events: promotionEventsOut,
+    lease: new PgEngineLease(sql),
+    tickMs: config.promotionTickMs,
+    log: log.child({ unit: 'promotions' }),
+  });
+  const promotions = new Promotions({
+    store: promotionStore,
+    facts: promotionStore,
+    people: promotionStore,
+    commander,
+    events: promotionEventsOut,
+    onChange: () => engine.poke(),
+    log: log.child({ unit: 'promotions' }),
+  });
+  const changeApprovals = new ChangeApprovals({ held: new PgHeldChanges(sql), people: promotionStore, events: promotionEventsOut, log: log.child({ unit: 'changes' }) });
+  const promotionEngine = engine.run(stop.signal);
+
   // Serve the API, the live stream and the web UI.
   const stream = new TransitionHub({ feed: new PgTransitionFeed(sql), log: log.child({ unit: 'stream' }), maxSubscribers: config.maxStreams, pollIntervalMs: config.streamPollMs });
   const uiDir = config.uiDir ?? defaultUiDir();
@@ -160,6 +191,8 @@ async function serve(config: AuditConfig): Promise<void> {
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     stream,
     ...(uiDir === undefined ? {} : { uiDir }),
+    promotions,
+    changeApprovals,
   });
   await app.listen({ host: config.httpHost, port: config.httpPort });
 
@@ -167,6 +200,7 @@ async function serve(config: AuditConfig): Promise<void> {
   await stream.close();
   await app.close();
   await ingest;
+  await promotionEngine;
   await systemNc?.drain();
   await nc.drain();
   await sql.end({ timeout: 5 });

@@ -15,6 +15,11 @@ import type { ApiTokenAdmin } from '../registration-ports.js';
 import { authenticate } from './auth.js';
 import { errorHandler, problem, sendProblem } from './errors.js';
 import { ApiTokenSchema, RegistrationSchema } from './registration-schemas.js';
+import type { ChangeApprovals } from '../promotion-changes.js';
+import type { Promotions } from '../promotions.js';
+import { HeldChangeSchema, PromotionSchema } from './promotion-schemas.js';
+import { changeRoutes } from './routes/changes.js';
+import { promotionRoutes } from './routes/promotions.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { clusterRegistrationRoutes } from './routes/cluster-registration.js';
@@ -52,6 +57,9 @@ export interface AppDeps {
   streamHeartbeatMs?: number;
   /** Folder of the built web UI served at `/ui/`; without one `/ui/` explains how to build it. */
   uiDir?: string;
+  /** Promotions and approvals of held changes; the routes are absent without them. */
+  promotions?: Promotions;
+  changeApprovals?: ChangeApprovals;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -63,7 +71,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema, RegistrationSchema, ApiTokenSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, TransitionSchema, InventoryItemSchema, ClusterSchema, RegistrationSchema, ApiTokenSchema, PromotionSchema, HeldChangeSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -102,6 +110,8 @@ export async function buildApp(deps: AppDeps) {
     await app.register(agentRoutes(deps.registrar));
   }
   if (deps.tokenAdmin) await app.register(tokenRoutes(deps.tokenAdmin));
+  if (deps.promotions) await app.register(promotionRoutes(deps.promotions));
+  if (deps.changeApprovals) await app.register(changeRoutes(deps.changeApprovals));
   await app.register(whoamiRoutes());
   if (deps.stream) await app.register(streamRoutes(deps.stream, deps.streamHeartbeatMs === undefined ? {} : { heartbeatMs: deps.streamHeartbeatMs }));
   await app.register(uiRoutes(deps.uiDir));
