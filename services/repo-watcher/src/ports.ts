@@ -10,6 +10,9 @@ import type { CommitRender } from './core/render-result.js';
 /** The Git side: a mirror of one repository. */
 export type GitSource = Pick<GitMirror, 'fetch' | 'resolveBranch' | 'hasCommit' | 'readCommit' | 'reader' | 'changedPaths' | 'isAncestor' | 'commitsBetween'>;
 
+/** The Git side of promotions: read the head, find earlier promotion commits, write one. */
+export type PromoteGit = Pick<GitMirror, 'fetch' | 'resolveBranch' | 'reader' | 'recentCommits' | 'commitFilesAndPush'>;
+
 /** What changed since the commit the renderer saw last, so it can re-render only affected pairs. */
 export interface RenderChange {
   previousSha: string;

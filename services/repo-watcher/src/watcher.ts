@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openMirror, type GitAuth, type GitMirror } from '@driftless/git';
+import { openMirror, parseSshSigningKey, sshCommitSigner, type CommitSigner, type GitAuth, type GitMirror } from '@driftless/git';
 import type { Provisioned } from '@driftless/nats';
 import { createMetrics, type Logger, type Metrics } from '@driftless/telemetry';
 import { trace } from '@opentelemetry/api';
@@ -16,12 +16,15 @@ import { NatsCheckpointStore } from './adapters/nats-checkpoint-store.js';
 import { NatsDesiredStore } from './adapters/nats-desired-store.js';
 import { NatsEventSink } from './adapters/nats-event-sink.js';
 import { NatsLeaseStore } from './adapters/nats-lease-store.js';
+import { servePromotions, type PromoteResponder } from './adapters/nats-promote.js';
 import { buildApp } from './app.js';
 import type { RepoSpec, WatcherConfig } from './config.js';
 import { Coalescer } from './core/coalescer.js';
 import { LeaseKeeper } from './lease.js';
 import { createWatcherMetrics } from './metrics.js';
+import { KvOwnCommits } from './own-commits.js';
 import type { GitSource } from './ports.js';
+import { Promoter } from './promote.js';
 import { RepoSync } from './repo-sync.js';
 
 export type WatcherSettings = Pick<
@@ -40,7 +43,9 @@ export type WatcherSettings = Pick<
   | 'maxFileBytes'
   | 'maxCommitsPerSync'
   | 'publishConcurrency'
->;
+> &
+  // Promotion commit identity; tests may leave them out.
+  Partial<Pick<WatcherConfig, 'gitCommitterName' | 'gitCommitterEmail' | 'gitSigningKeyFile'>>;
 
 export interface WatcherDeps {
   settings: WatcherSettings;
@@ -83,6 +88,10 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
   const leaseStore = await NatsLeaseStore.open(nats.leases);
 
   const mirrors: GitMirror[] = [];
+  const promoters = new Map<string, Promoter>();
+  const responders: PromoteResponder[] = [];
+  const committer = { name: settings.gitCommitterName ?? 'Driftless', email: settings.gitCommitterEmail ?? 'driftless@localhost' };
+  const signer = signerOf(settings.gitSigningKeyFile);
   const syncs = new Map<string, RepoSync>();
   const keepers: LeaseKeeper[] = [];
   for (const spec of settings.repos) {
@@ -109,6 +118,34 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
         readLimits: { maxFileBytes: settings.maxFileBytes },
         maxCommitsPerSync: settings.maxCommitsPerSync,
         publishConcurrency: settings.publishConcurrency,
+      }),
+    );
+    promoters.set(
+      spec.name,
+      new Promoter({
+        repo: spec.name,
+        branch: spec.branch,
+        git: mirror,
+        ownCommits: new KvOwnCommits(nats.watcherState, spec.name),
+        committer,
+        ...(signer ? { signer } : {}),
+        readLimits: { maxFileBytes: settings.maxFileBytes },
+        renderLimits: { maxFileBytes: settings.maxFileBytes },
+        fetchTimeoutMs: settings.fetchTimeoutMs,
+        pushTimeoutMs: settings.fetchTimeoutMs,
+        // Publish the promotion now instead of at the next poll.
+        onCommitted: () => requestSync(spec.name),
+        log: repoLog,
+      }),
+    );
+    responders.push(
+      servePromotions({
+        nc: deps.nc,
+        repo: spec.name,
+        subjectPrefix: nats.names.subjectPrefix,
+        isLeader: () => lease.isHeld(),
+        handle: (request) => promoters.get(spec.name)!.handle(request),
+        log: repoLog,
       }),
     );
   }
@@ -162,12 +199,19 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
     async stop() {
       clearInterval(poller);
       await app.close();
+      await Promise.all(responders.map((r) => r.stop()));
       await Promise.all([...syncs.keys()].map((repo) => coalescer.whenIdle(repo)));
       await Promise.all(keepers.map((k) => k.stop()));
       for (const mirror of mirrors) mirror.close();
       await telemetry.shutdown();
     },
   };
+}
+
+/** The signer of promotion commits, read once at start so a bad key stops the watcher with a clear message. */
+function signerOf(keyFile: string | undefined): CommitSigner | undefined {
+  if (keyFile === undefined) return undefined;
+  return sshCommitSigner(parseSshSigningKey(readFileSync(keyFile, 'utf8'), `DRIFTLESS_GIT_SIGNING_KEY_FILE (${keyFile})`));
 }
 
 function authFor(spec: RepoSpec, settings: WatcherSettings): GitAuth {
