@@ -11,6 +11,9 @@ export interface WatcherMetrics {
   fetchMs: Histogram;
   renderMs: Histogram;
   publishMs: Histogram;
+  /** change.held events (commits the change policy held), by whether an approval can release them. */
+  changesHeld?: Counter;
+  changesReleased?: Counter;
 }
 
 export function createWatcherMetrics(meter: Meter): WatcherMetrics {
@@ -25,5 +28,7 @@ export function createWatcherMetrics(meter: Meter): WatcherMetrics {
     fetchMs: meter.createHistogram('repo_watcher_fetch_duration', { description: 'Git fetch duration', ...ms }),
     renderMs: meter.createHistogram('repo_watcher_render_duration', { description: 'Render duration of one commit', ...ms }),
     publishMs: meter.createHistogram('repo_watcher_publish_duration', { description: 'Publish duration of one commit', ...ms }),
+    changesHeld: meter.createCounter('repo_watcher_changes_held', { description: 'Commits held by the change policy' }),
+    changesReleased: meter.createCounter('repo_watcher_changes_released', { description: 'Held commits released by approval' }),
   };
 }

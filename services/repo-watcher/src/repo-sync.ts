@@ -12,8 +12,12 @@ import { desiredChangedEvent, desiredRemovedEvent, renderFailedEvent, repoRewrit
 import { BranchMove, classifyMove, isRewrite, rewriteReason } from './core/history.js';
 import { planPublish, type DesiredPut, type PublishPlan } from './core/plan.js';
 import { forEachBounded } from './core/pool.js';
+import { changeHeldEvent, changeReleasedEvent } from './core/policy-events.js';
+import { blockedStages, emptyPolicyState, recordApproval } from './core/policy-state.js';
 import type { LeaseKeeper } from './lease.js';
 import type { WatcherMetrics } from './metrics.js';
+import { enforcePolicy, releasePlan } from './policy-enforcement.js';
+import type { PolicyGate } from './policy-gate.js';
 import type { CheckpointStore, DesiredRecord, DesiredStore, EventSink, GitSource, Renderer } from './ports.js';
 
 export interface RepoSyncDeps {
@@ -33,7 +37,15 @@ export interface RepoSyncDeps {
   /** At most this many commits are processed one by one per sync; older ones are folded into the oldest processed. */
   maxCommitsPerSync: number;
   publishConcurrency: number;
+  /** The change policy (policy.yaml); without it every commit publishes everywhere. */
+  policyGate?: PolicyGate;
 }
+
+/** What became of an approval of a held commit. */
+export type ApprovalOutcome =
+  | { kind: 'not-leader' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'recorded'; approvers: string[]; releasedStages: string[]; waitingStages: string[] };
 
 export type SyncOutcome =
   | { kind: 'not-leader' }
@@ -73,8 +85,16 @@ export class RepoSync {
   private hasSynced = false;
   private lastError: string | undefined;
   private lastSyncAt: string | undefined;
+  /** Syncs and approvals run one at a time: both move the checkpoint. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: RepoSyncDeps) {}
+
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
 
   get repo(): string {
     return this.deps.repo;
@@ -100,7 +120,7 @@ export class RepoSync {
   async sync(): Promise<SyncOutcome> {
     const { repo, log, metrics } = this.deps;
     try {
-      const outcome = await this.syncOnce();
+      const outcome = await this.exclusive(() => this.syncOnce());
       this.lastError = undefined;
       this.hasSynced = true;
       metrics.syncs.add(1, { repo, outcome: outcome.kind });
@@ -150,7 +170,7 @@ export class RepoSync {
     const outcomes: CommitOutcome[] = [];
     let parentSha = move === BranchMove.fastForward ? previousSha : undefined;
     for (const [index, sha] of commits.entries()) {
-      outcomes.push(await this.processCommit(sha, parentSha, index === 0 ? rewrite : undefined));
+      outcomes.push(await this.processCommit(sha, parentSha, index === 0 ? rewrite : undefined, index === 0 && parentSha !== undefined && commits.length === this.deps.maxCommitsPerSync));
       parentSha = sha;
     }
     return { kind: 'published', commits: outcomes, move };
@@ -165,11 +185,12 @@ export class RepoSync {
     return this.checkpoint;
   }
 
-  private async processCommit(sha: string, parentSha: string | undefined, rewrite: Rewrite | undefined): Promise<CommitOutcome> {
+  private async processCommit(sha: string, parentSha: string | undefined, rewrite: Rewrite | undefined, isFolded = false): Promise<CommitOutcome> {
     const { repo, branch, git, renderer, tracer, metrics, log } = this.deps;
     return withSpan(tracer, 'repo-watcher.commit', { 'driftless.repo': repo, 'driftless.commit': sha }, async () => {
       const commit = await git.readCommit(sha);
-      const previous = (await this.currentCheckpoint())?.entries ?? emptyEntries();
+      const checkpoint = await this.currentCheckpoint();
+      const previous = checkpoint?.entries ?? emptyEntries();
 
       // Render every (cluster, component) and decide what changed.
       const renderStartedMs = performance.now();
@@ -182,21 +203,49 @@ export class RepoSync {
         span.setAttributes({ 'driftless.pairs': result.pairs.length, 'driftless.failures': result.failures.length });
         return result;
       });
-      const plan = planPublish(previous, render);
+      let plan = planPublish(previous, render);
       const renderMs = performance.now() - renderStartedMs;
+
+      // The change policy: held stages publish nothing and stay at their released commit.
+      let policy = checkpoint?.policy;
+      let held: Parameters<typeof changeHeldEvent>[1] | undefined;
+      if (this.deps.policyGate) {
+        if (isFolded) log.warn({ repo, revision: sha }, 'more new commits than maxCommitsPerSync: the older ones are checked as part of this one');
+        const enforced = await enforcePolicy({
+          repo,
+          gate: this.deps.policyGate,
+          git,
+          log,
+          commit,
+          parentSha,
+          checkpointSha: checkpoint?.commitSha,
+          isRewrite: rewrite !== undefined,
+          render,
+          published: previous,
+          plan,
+          state: policy,
+        });
+        plan = enforced.plan;
+        policy = enforced.state;
+        held = enforced.held;
+      }
 
       // Publish only while holding the lease: another watcher may have taken over meanwhile.
       if (!(await this.deps.lease.renew()).isHeld) throw new LeaseLostError(`lost the lease on repository ${repo} before publishing commit ${sha}`);
       const publishStartedMs = performance.now();
       await withSpan(tracer, 'repo-watcher.publish', { 'driftless.repo': repo, 'driftless.commit': sha }, async (span) => {
         await this.publish(plan, commit, rewrite);
+        if (held) {
+          await this.deps.events.publish(changeHeldEvent({ repo, commit, ...currentTraceParent() }, held));
+          metrics.changesHeld?.add(1, { repo, approvable: String(held.isApprovable) });
+        }
         span.setAttributes({ 'driftless.puts': plan.puts.length, 'driftless.removals': plan.removals.length });
       });
       const publishedAtMs = performance.now();
       const publishMs = publishedAtMs - publishStartedMs;
       metrics.publishMs.record(publishMs, { repo });
 
-      const next: Checkpoint = { repo, branch, commitSha: sha, entries: plan.nextEntries };
+      const next: Checkpoint = { repo, branch, commitSha: sha, entries: plan.nextEntries, ...(policy === undefined ? {} : { policy }) };
       await this.deps.checkpoints.save(next, { isEntriesUnchanged: plan.puts.length === 0 && plan.removals.length === 0 });
       this.checkpoint = next;
       log.info(
@@ -205,6 +254,57 @@ export class RepoSync {
       );
       return { sha, puts: plan.puts.length, removals: plan.removals.length, failures: plan.failures.length, renderMs, publishMs, publishedAtMs };
     });
+  }
+
+  /**
+   * Records an approval of a held commit. Once a held stage has enough distinct approvers and no
+   * other held commit blocks it, it is published at the current head and change.released follows.
+   */
+  approve(commitSha: string, approver: string): Promise<ApprovalOutcome> {
+    return this.exclusive(() => this.approveOnce(commitSha, approver));
+  }
+
+  private async approveOnce(commitSha: string, approver: string): Promise<ApprovalOutcome> {
+    const { repo, branch, git, renderer, log, metrics } = this.deps;
+    if (!(await this.deps.lease.renew()).isHeld) return { kind: 'not-leader' };
+    const checkpoint = await this.currentCheckpoint();
+    const result = recordApproval(checkpoint?.policy ?? emptyPolicyState(), commitSha, approver);
+    if (checkpoint === null || result.kind !== 'recorded') {
+      const reason =
+        result.kind === 'not-approvable'
+          ? `commit ${commitSha} is held for reasons no approval can lift: ${result.reasons.map((r) => r.message).join('; ')}`
+          : result.kind === 'already-approved'
+            ? `${approver} already approved commit ${commitSha}`
+            : `commit ${commitSha} is not held`;
+      log.info({ repo, revision: commitSha, approver, reason }, 'approval ignored');
+      return { kind: 'ignored', reason };
+    }
+    let state = result.state;
+    let entries = checkpoint.entries;
+    const blocked = blockedStages(state);
+    const releasing = new Set(result.releasedStages.filter((stage) => !blocked.has(stage)));
+    const head = await git.readCommit(checkpoint.commitSha);
+    if (releasing.size > 0) {
+      // Publish the released stages as the head renders them (commits on top of the held one included).
+      const render = await renderer.render(head.sha, await git.reader(head.sha, this.deps.readLimits));
+      const released = releasePlan(entries, render, releasing, state);
+      await this.publish(released.plan, head, undefined);
+      entries = released.plan.nextEntries;
+      state = { ...released.state, released: { ...released.state.released, ...Object.fromEntries([...releasing].map((stage) => [stage, head.sha])) } };
+      if (blocked.size === 0) state = { ...state, baseSha: head.sha, unpublished: {} };
+    }
+    const next: Checkpoint = { repo, branch, commitSha: checkpoint.commitSha, entries, policy: state };
+    await this.deps.checkpoints.save(next);
+    this.checkpoint = next;
+    if (releasing.size > 0) {
+      await this.deps.events.publish(changeReleasedEvent(repo, commitSha, [...releasing].sort(), result.approvers));
+      metrics.changesReleased?.add(1, { repo });
+    }
+    log.info(
+      { repo, revision: commitSha, approver, approvers: result.approvers, released: [...releasing].sort(), waiting: result.waitingStages, stillBlocked: result.releasedStages.filter((s) => blocked.has(s)) },
+      'approval recorded',
+    );
+    return { kind: 'recorded', approvers: result.approvers, releasedStages: [...releasing].sort(), waitingStages: result.waitingStages };
   }
 
   private async publish(plan: PublishPlan, commit: Commit, rewrite: Rewrite | undefined): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openMirror, parseSshSigningKey, sshCommitSigner, type CommitSigner, type GitAuth, type GitMirror } from '@driftless/git';
+import { openCommitSignatureReader, openMirror, parseSshSigningKey, sshCommitSigner, type CommitSigner, type GitAuth, type GitMirror } from '@driftless/git';
 import type { Provisioned } from '@driftless/nats';
 import { createMetrics, type Logger, type Metrics } from '@driftless/telemetry';
 import { trace } from '@opentelemetry/api';
@@ -23,6 +23,8 @@ import { Coalescer } from './core/coalescer.js';
 import { LeaseKeeper } from './lease.js';
 import { createWatcherMetrics } from './metrics.js';
 import { KvOwnCommits } from './own-commits.js';
+import { consumeApprovals } from './policy-approvals.js';
+import { PolicyGate } from './policy-gate.js';
 import type { GitSource } from './ports.js';
 import { Promoter } from './promote.js';
 import { RepoSync } from './repo-sync.js';
@@ -100,6 +102,14 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
     mirrors.push(mirror);
     const lease = new LeaseKeeper(leaseStore, spec.name, deps.holderId, repoLog);
     keepers.push(lease);
+    const policyGate = new PolicyGate({
+      repo: spec.name,
+      git: mirror,
+      signatures: openCommitSignatureReader(mirror.path),
+      ownCommits: new KvOwnCommits(nats.watcherState, spec.name),
+      readLimits: { maxFileBytes: settings.maxFileBytes },
+      log: repoLog,
+    });
     syncs.set(
       spec.name,
       new RepoSync({
@@ -118,6 +128,7 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
         readLimits: { maxFileBytes: settings.maxFileBytes },
         maxCommitsPerSync: settings.maxCommitsPerSync,
         publishConcurrency: settings.publishConcurrency,
+        policyGate,
       }),
     );
     promoters.set(
@@ -160,6 +171,18 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
   });
   const requestSync = (repo: string) => coalescer.request(repo);
 
+  // Approvals of held changes, from the audit service.
+  const approvals = settings.repos.map((spec) =>
+    consumeApprovals({
+      js: nats.js,
+      stream: nats.names.eventsStream,
+      subjectPrefix: nats.names.subjectPrefix,
+      repo: spec.name,
+      approve: (commitSha, approver) => syncs.get(spec.name)!.approve(commitSha, approver),
+      log: log.child({ repo: spec.name }),
+    }),
+  );
+
   const app = buildApp({
     repos: settings.repos.map((r) => {
       const secret = settings.webhookSecrets[r.name] ?? settings.webhookSecrets['*'];
@@ -200,6 +223,7 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
       clearInterval(poller);
       await app.close();
       await Promise.all(responders.map((r) => r.stop()));
+      await Promise.all(approvals.map((a) => a.stop()));
       await Promise.all([...syncs.keys()].map((repo) => coalescer.whenIdle(repo)));
       await Promise.all(keepers.map((k) => k.stop()));
       for (const mirror of mirrors) mirror.close();

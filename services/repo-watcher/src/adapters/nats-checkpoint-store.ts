@@ -8,13 +8,15 @@ import { kvKeys, UnavailableError } from '@driftless/contracts';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { Checkpoint, PublishedEntry } from '../core/checkpoint.js';
+import type { PolicyState } from '../core/policy-state.js';
 import type { CheckpointStore } from '../ports.js';
 
 const FORMAT = 1;
 
-type Stored =
-  | { format: typeof FORMAT; repo: string; branch: string; commitSha: string; entries: Record<string, PublishedEntry> }
-  | { format: typeof FORMAT; repo: string; branch: string; commitSha: string; entriesObject: string; entryCount: number };
+type Stored = { format: typeof FORMAT; repo: string; branch: string; commitSha: string; policy?: PolicyState } & (
+  | { entries: Record<string, PublishedEntry> }
+  | { entriesObject: string; entryCount: number }
+);
 
 export interface NatsCheckpointStoreOptions {
   watcherState: KV;
@@ -31,11 +33,12 @@ export class NatsCheckpointStore implements CheckpointStore {
     if (!entry || entry.operation !== 'PUT') return undefined;
     const stored = entry.json<Stored>();
     if (stored.format !== FORMAT) throw new UnavailableError(`watcher state of repository ${repo} has unknown format ${String(stored.format)}`);
-    if ('entries' in stored) return { repo: stored.repo, branch: stored.branch, commitSha: stored.commitSha, entries: stored.entries };
+    const policy = stored.policy === undefined ? {} : { policy: stored.policy };
+    if ('entries' in stored) return { repo: stored.repo, branch: stored.branch, commitSha: stored.commitSha, entries: stored.entries, ...policy };
     const bytes = await this.options.objects.getBlob(stored.entriesObject);
     if (!bytes) throw new UnavailableError(`watcher state of repository ${repo} points at missing object ${stored.entriesObject}`);
     const entries = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, PublishedEntry>;
-    return { repo: stored.repo, branch: stored.branch, commitSha: stored.commitSha, entries };
+    return { repo: stored.repo, branch: stored.branch, commitSha: stored.commitSha, entries, ...policy };
   }
 
   async save(checkpoint: Checkpoint, hint: { isEntriesUnchanged: boolean } = { isEntriesUnchanged: false }): Promise<void> {
@@ -45,7 +48,8 @@ export class NatsCheckpointStore implements CheckpointStore {
       const entry = await this.options.watcherState.get(key);
       const stored = entry && entry.operation === 'PUT' ? entry.json<Stored>() : undefined;
       if (stored && 'entriesObject' in stored && stored.branch === checkpoint.branch) {
-        await this.options.watcherState.put(key, JSON.stringify({ ...stored, commitSha: checkpoint.commitSha } satisfies Stored), { previousSeq: entry!.revision });
+        const policy = checkpoint.policy === undefined ? {} : { policy: checkpoint.policy };
+        await this.options.watcherState.put(key, JSON.stringify({ ...stored, commitSha: checkpoint.commitSha, ...policy } satisfies Stored), { previousSeq: entry!.revision });
         return;
       }
     }
@@ -67,6 +71,7 @@ export class NatsCheckpointStore implements CheckpointStore {
       commitSha: checkpoint.commitSha,
       entriesObject: name,
       entryCount: Object.keys(checkpoint.entries).length,
+      ...(checkpoint.policy === undefined ? {} : { policy: checkpoint.policy }),
     };
     await this.options.watcherState.put(key, JSON.stringify(pointer));
     // Only once the pointer moved is the old object garbage.

@@ -3,6 +3,7 @@
  * `<cluster>.<component>`, the version and content hash now in the `desired` bucket. Saved after
  * every commit so a restart compares against it instead of re-publishing everything.
  */
+import type { PolicyState } from './policy-state.js';
 
 export interface PublishedEntry {
   version: string;
@@ -15,6 +16,8 @@ export interface Checkpoint {
   commitSha: string;
   /** Keyed by the `desired` KV key, `<cluster>.<component>`. */
   entries: Readonly<Record<string, PublishedEntry>>;
+  /** The change policy's state (released commit per stage, held commits), saved in the same write. */
+  policy?: PolicyState;
 }
 
 /** An empty history: the first commit publishes everything it renders. */

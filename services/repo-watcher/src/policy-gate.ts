@@ -1,0 +1,135 @@
+/**
+ * The change policy's I/O around the pure decision: reads policy.yaml at the commits that govern
+ * each stage (cached by sha), checks the commit's own policy.yaml when it changes, verifies the
+ * commit's signature against the keys of the policy in force, and asks whether the watcher wrote
+ * the commit itself.
+ */
+import type { Commit } from '@driftless/contracts';
+import { NO_POLICY, POLICY_FILE, RenderError, loadPolicy, type Policy } from '@driftless/envrepo';
+import { verifyCommitSignature, type CommitSignatureReader, type ReadLimits, type SignatureVerdict, type SignedCommit } from '@driftless/git';
+import type { Logger } from '@driftless/telemetry';
+import { decideCommit, type ClusterSets, type StageDecision } from './core/policy-decision.js';
+import { releasedShaOf, type PolicyState } from './core/policy-state.js';
+import type { OwnCommits } from './own-commits.js';
+import type { GitSource } from './ports.js';
+
+const MAX_CACHED_POLICIES = 32;
+
+type PolicyAt = { ok: true; policy: Policy } | { ok: false; reason: string };
+
+export interface PolicyGateDeps {
+  repo: string;
+  git: Pick<GitSource, 'reader'>;
+  signatures: CommitSignatureReader;
+  ownCommits: OwnCommits;
+  readLimits: ReadLimits;
+  log: Logger;
+}
+
+export interface CommitToCheck {
+  commit: Commit;
+  /** Paths the commit changes (against its parent, or the last processed commit). */
+  changedPaths: readonly string[];
+  /** Stages the commit changes, with the clusters it changes and removes components from. */
+  stages: ReadonlyMap<string, ClusterSets>;
+  knownStages: ReadonlySet<string>;
+  state: PolicyState;
+}
+
+export class PolicyGate {
+  private readonly policies = new Map<string, Promise<PolicyAt>>();
+
+  constructor(private readonly deps: PolicyGateDeps) {}
+
+  /** policy.yaml at one commit, or why it cannot be used. Content problems never throw; outages do. */
+  async policyAt(sha: string): Promise<PolicyAt> {
+    let found = this.policies.get(sha);
+    if (found === undefined) {
+      found = this.load(sha);
+      this.policies.set(sha, found);
+      found.catch(() => this.policies.delete(sha));
+      if (this.policies.size > MAX_CACHED_POLICIES) this.policies.delete(this.policies.keys().next().value as string);
+    }
+    return found;
+  }
+
+  private async load(sha: string): Promise<PolicyAt> {
+    try {
+      const { policy, warnings } = await loadPolicy(await this.deps.git.reader(sha, this.deps.readLimits), { limits: { maxFileBytes: this.deps.readLimits.maxFileBytes } });
+      for (const warning of warnings) this.deps.log.warn({ repo: this.deps.repo, revision: sha, warning }, 'policy warning');
+      return { ok: true, policy };
+    } catch (err) {
+      if (err instanceof RenderError) return { ok: false, reason: err.message };
+      throw err;
+    }
+  }
+
+  /**
+   * The stages `check.commit` is held on, with the reasons (none: it may publish everywhere), and
+   * why its own policy.yaml cannot be used if it cannot (then it publishes nothing at all).
+   */
+  async evaluate(check: CommitToCheck): Promise<{ decisions: StageDecision[]; invalidOwnPolicy: string | undefined }> {
+    const { commit, state } = check;
+    const { repo, log } = this.deps;
+    const shortSha = commit.sha.slice(0, 12);
+
+    // The commit's own policy.yaml: it must load before it can ever govern anything.
+    // Checked on every commit, so a broken file can never be released and become the policy in force.
+    let invalidOwnPolicy: string | undefined;
+    let own: Policy | undefined;
+    const loadedOwn = await this.policyAt(commit.sha);
+    if (loadedOwn.ok) own = loadedOwn.policy;
+    else invalidOwnPolicy = `the commit's ${POLICY_FILE} cannot be used, so nothing is published until a commit fixes it: ${loadedOwn.reason}`;
+
+    // The policy in force per stage: at the stage's released commit, never the commit itself.
+    const inForce = new Map<string, Policy>();
+    for (const stage of check.knownStages) {
+      const sha = releasedShaOf(state, stage);
+      if (sha === undefined) {
+        // Nothing was ever published: the first commit is trusted with its own policy.
+        inForce.set(stage, own ?? NO_POLICY);
+        continue;
+      }
+      const loaded = await this.policyAt(sha);
+      if (loaded.ok) inForce.set(stage, loaded.policy);
+      else {
+        // Only a policy released before enforcement existed can be unreadable; fall back to the commit's own.
+        log.error({ repo, revision: commit.sha, releasedSha: sha, stage, reason: loaded.reason }, 'policy in force cannot be read; using the commit\'s own');
+        inForce.set(stage, own ?? NO_POLICY);
+      }
+    }
+    const policyOf = (stage: string) => inForce.get(stage) ?? NO_POLICY;
+
+    // The signature, verified once per distinct policy that asks for one.
+    const verdicts = new Map<Policy, SignatureVerdict>();
+    let signed: Promise<SignedCommit | undefined> | undefined;
+    for (const policy of new Set(inForce.values())) {
+      if (!needsSignature(policy)) continue;
+      signed ??= this.deps.signatures.read(commit.sha);
+      verdicts.set(
+        policy,
+        await verifyCommitSignature(
+          await signed,
+          [...policy.keys.values()].map((k) => ({ name: k.name, kind: k.kind, publicKey: k.publicKey })),
+        ),
+      );
+    }
+    const signatureOf = (stage: string): SignatureVerdict => verdicts.get(policyOf(stage)) ?? { status: 'unsigned', reason: 'the signature was not checked' };
+
+    const decisions = decideCommit({
+      shortSha,
+      authorEmail: commit.author.email,
+      isOwnCommit: await this.deps.ownCommits.has(commit.sha),
+      changedPaths: check.changedPaths,
+      stages: check.stages,
+      knownStages: check.knownStages,
+      policyOf,
+      signatureOf,
+    });
+    return { decisions, invalidOwnPolicy };
+  }
+}
+
+function needsSignature(policy: Policy): boolean {
+  return [...policy.stages.values()].some((s) => s.changes.signedBy !== undefined) || policy.paths.some((r) => r.signedBy !== undefined);
+}
