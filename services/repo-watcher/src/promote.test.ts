@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -265,5 +266,45 @@ describe('promotions: a branch that moves while committing', () => {
     assert.match(reply.message, /branch main kept moving: gave up after 3 attempts/);
     assert.deepEqual(committed, []);
     assert.equal(h.repo.git('--git-dir', h.repo.originPath, 'log', '-1', '--format=%s', 'main'), 'concurrent change 3');
+  });
+});
+
+describe('promotions: signing, and only the lease holder answers', () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    h = await createHarness({ label: 'rw-promote-sign' });
+    dir = mkdtempSync(join(tmpdir(), 'driftless-promote-sign-'));
+  });
+  after(async () => {
+    await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs promotion commits with the configured SSH key, and a watcher without the lease stays silent', async () => {
+    const keyFile = join(dir, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'driftless', '-f', keyFile]);
+    const leader = await h.watcher({ settings: { gitSigningKeyFile: keyFile, gitCommitterName: 'Driftless Bot', gitCommitterEmail: 'bot@driftless.example' } });
+    const follower = await h.watcher();
+    assert.equal((await syncOf(leader).sync()).kind, 'published');
+    assert.equal((await syncOf(follower).sync()).kind, 'not-leader');
+    const subject = wireSubject(subjects.promoteCommand(REPO), h.nats.names.subjectPrefix);
+    const send = async (request: PromoteRequest, timeout = 30_000) => decodePromoteReply((await h.nc.request(subject, JSON.stringify(request), { timeout })).data);
+
+    const { commitSha } = ok(await send(promoteRequest({ op: 'commit' })));
+    assert.ok(commitSha);
+    const origin = (...args: string[]) => h.repo.git('--git-dir', h.repo.originPath, ...args);
+    assert.equal(origin('log', '-1', '--format=%an|%cn <%ce>', commitSha), 'Grace Hopper|Driftless Bot <bot@driftless.example>');
+    const allowed = join(dir, 'allowed_signers');
+    writeFileSync(allowed, `bot@driftless.example ${readFileSync(`${keyFile}.pub`, 'utf8')}`);
+    const verified = execFileSync('git', ['--git-dir', h.repo.originPath, '-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'verify-commit', '-v', commitSha], { encoding: 'utf8', stdio: 'pipe' });
+    assert.match(verified, /promote cart 1\.4\.0 to prod/);
+
+    // The leader stops (releasing its lease); the follower has not taken it yet, so nobody answers.
+    await leader.stop();
+    await assert.rejects(send(promoteRequest(), 1_000), /timeout|TIMEOUT|no responders/i);
+    // Once the follower holds the lease it answers.
+    assert.notEqual((await syncOf(follower).sync()).kind, 'not-leader');
+    assert.equal(ok(await send(promoteRequest())).plan.baseSha, commitSha);
   });
 });

@@ -15,8 +15,8 @@ import {
   type PromotionGates,
   type PromotionPlan,
 } from '@driftless/contracts';
-import { gatesOf, loadEnvironment, loadPolicy, renderPlacements, RenderError, type Environment, type Limits } from '@driftless/envrepo';
-import type { CommitSigner, ReadLimits, RepoReader } from '@driftless/git';
+import { gatesOf, loadEnvironment, loadPolicy, renderPlacements, RenderError, type Environment, type Limits, type RepoReader } from '@driftless/envrepo';
+import type { CommitSigner, ReadLimits } from '@driftless/git';
 import type { Logger } from '@driftless/telemetry';
 import { filesToRead, resolvePromotion, type ResolvedPromotion } from './core/promote-edits.js';
 import { checkMessageFields, promotionIdOf, promotionMessage } from './core/promote-message.js';

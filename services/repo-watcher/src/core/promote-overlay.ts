@@ -3,14 +3,14 @@
  * tree would be after a promotion's edits, so the renderer can plan it without a commit.
  */
 import { createHash } from 'node:crypto';
-import type { DirEntry, RepoReader } from '@driftless/git';
+import type { DirEntry, RepoReader } from '@driftless/envrepo';
 
 /** Path → new content, or null for a deleted file. */
 export type Overlay = ReadonlyMap<string, string | null>;
 
 export function overlayReader(base: RepoReader, overlay: Overlay): RepoReader {
   const encoder = new TextEncoder();
-  return {
+  const reader: RepoReader = {
     readFile: async (path) => {
       const content = overlay.get(path);
       if (content === undefined) return base.readFile(path);
@@ -34,13 +34,18 @@ export function overlayReader(base: RepoReader, overlay: Overlay): RepoReader {
       if (entries.size === 0 && !isTouched) return base.listDir(dir);
       return [...entries].map(([name, type]) => ({ name, type })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
-    blobId: async (path) => {
+  };
+  const baseBlobId = base.blobId?.bind(base);
+  // Without blob ids underneath, the overlay offers none either (a mix would defeat the cache's key).
+  if (baseBlobId) {
+    reader.blobId = async (path) => {
       const content = overlay.get(path);
-      if (content === undefined) return base.blobId(path);
+      if (content === undefined) return baseBlobId(path);
       if (content === null) return undefined;
       // Git's blob id of the content, so a cache keyed by blob id cannot mix it up with another file.
       const bytes = encoder.encode(content);
       return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-    },
-  };
+    };
+  }
+  return reader;
 }
