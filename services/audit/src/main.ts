@@ -3,7 +3,7 @@
  * migrates, stores the bootstrap admin token (hashed), then runs the ingest consumer and the
  * HTTP API until SIGTERM/SIGINT, finishing the batch in hand before it exits.
  *
- * `main.ts create-token <name> <viewer|operator|admin>` prints a new API token once and exits.
+ * `main.ts create-token <name> <viewer|operator|admin> [email]` prints a new API token once and exits.
  */
 import { ConfigError, describeConfig } from '@driftless/config';
 import { connectDb } from '@driftless/db';
@@ -34,12 +34,12 @@ import { defaultUiDir } from './ui-dir.js';
 
 const VERSION = '0.1.0';
 
-async function createToken(config: AuditConfig, name: string | undefined, role: string | undefined): Promise<void> {
-  if (!name || !ROLES.includes(role as Role)) throw new Error(`usage: create-token <name> <${ROLES.join('|')}>`);
+async function createToken(config: AuditConfig, name: string | undefined, role: string | undefined, email: string | undefined): Promise<void> {
+  if (!name || !ROLES.includes(role as Role)) throw new Error(`usage: create-token <name> <${ROLES.join('|')}> [email]`);
   const sql = await connectDb(config.postgresUrl, { max: 1, maxAttempts: 3 });
   try {
     await migrateAuditDb(sql);
-    const token = await new PgTokenStore(sql).create(name, role as Role);
+    const token = await new PgApiTokenStore(sql).create(name, role as Role, 'audit create-token', email ?? null);
     // The only place a token is ever shown: on the operator's own terminal, once.
     process.stdout.write(`${token.secret}\n`);
     process.stderr.write(`created token ${token.id} "${name}" with role ${role}\n`);
@@ -214,7 +214,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const config = loadAuditConfig(process.env);
-  if (argv[0] === 'create-token') return createToken(config, argv[1], argv[2]);
+  if (argv[0] === 'create-token') return createToken(config, argv[1], argv[2], argv[3]);
   return serve(config);
 }
 

@@ -87,6 +87,8 @@ export interface ApiTokenInfo {
   id: string;
   name: string;
   role: Role;
+  /** Whom promotions by this token are authored as (`<name>@users.driftless` when null). */
+  email: string | null;
   createdAt: Date;
   createdBy: string | null;
   lastUsedAt: Date | null;
@@ -96,7 +98,7 @@ export interface ApiTokenInfo {
 
 export interface ApiTokenAdmin {
   /** A new token; its secret is returned here and never again. ConflictError if an active token has the name. */
-  create(name: string, role: Role, createdBy: string): Promise<ApiTokenInfo & { secret: string }>;
+  create(name: string, role: Role, createdBy: string, email?: string | null): Promise<ApiTokenInfo & { secret: string }>;
   list(query: { isRevokedIncluded: boolean }): Promise<ApiTokenInfo[]>;
   /** NotFoundError if no token has the id; revoking a revoked token changes nothing. */
   revoke(id: string, revokedBy: string): Promise<ApiTokenInfo>;

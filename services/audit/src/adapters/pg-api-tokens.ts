@@ -17,6 +17,7 @@ interface TokenRow {
   id: string;
   name: string;
   role: Role;
+  email: string | null;
   created_at: Date;
   created_by: string | null;
   last_used_at: Date | null;
@@ -28,6 +29,7 @@ const toInfo = (r: TokenRow): ApiTokenInfo => ({
   id: r.id,
   name: r.name,
   role: r.role,
+  email: r.email,
   createdAt: r.created_at,
   createdBy: r.created_by,
   lastUsedAt: r.last_used_at,
@@ -67,7 +69,7 @@ export class PgApiTokenStore implements TokenStore, ApiTokenAdmin {
     }
   }
 
-  async create(name: string, role: Role, createdBy: string): Promise<ApiTokenInfo & { secret: string }> {
+  async create(name: string, role: Role, createdBy: string, email: string | null = null): Promise<ApiTokenInfo & { secret: string }> {
     const secret = generateToken();
     const id = `tok_${randomBytes(6).toString('hex')}`;
     try {
@@ -77,8 +79,8 @@ export class PgApiTokenStore implements TokenStore, ApiTokenAdmin {
         const [taken] = await tx<{ id: string }[]>`select id from api_tokens where name = ${name} and revoked_at is null`;
         if (taken) throw new ConflictError(`an active token is already named "${name}" (${taken.id}); choose another name or revoke that one`);
         const [row] = await tx<TokenRow[]>`
-          insert into api_tokens (id, name, role, token_hash, created_by) values (${id}, ${name}, ${role}, ${hashToken(secret)}, ${createdBy})
-          returning id, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by`;
+          insert into api_tokens (id, name, role, token_hash, created_by, email) values (${id}, ${name}, ${role}, ${hashToken(secret)}, ${createdBy}, ${email})
+          returning id, name, role, email, created_at, created_by, last_used_at, revoked_at, revoked_by`;
         if (!row) throw new Error(`token ${id} vanished while being created`);
         return { ...toInfo(row), secret };
       });
@@ -90,7 +92,7 @@ export class PgApiTokenStore implements TokenStore, ApiTokenAdmin {
   async list(query: { isRevokedIncluded: boolean }): Promise<ApiTokenInfo[]> {
     try {
       const rows = await this.db<TokenRow[]>`
-        select id, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by from api_tokens
+        select id, name, role, email, created_at, created_by, last_used_at, revoked_at, revoked_by from api_tokens
         where ${query.isRevokedIncluded} or revoked_at is null
         order by created_at, id`;
       return rows.map(toInfo);
@@ -104,7 +106,7 @@ export class PgApiTokenStore implements TokenStore, ApiTokenAdmin {
       const [row] = await this.db<TokenRow[]>`
         update api_tokens set revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, ${revokedBy})
         where id = ${id}
-        returning id, name, role, created_at, created_by, last_used_at, revoked_at, revoked_by`;
+        returning id, name, role, email, created_at, created_by, last_used_at, revoked_at, revoked_by`;
       if (!row) throw new NotFoundError(`no API token has the id "${id}"`);
       return toInfo(row);
     } catch (err) {

@@ -110,6 +110,7 @@ export const ApiTokenSchema = Type.Object(
     id: Type.String(),
     name: Type.String(),
     role: RoleSchema,
+    email: Nullable(Type.String({ description: 'Whom promotions by this token are authored as; <name>@users.driftless when null' })),
     createdAt: Time,
     createdBy: Nullable(Type.String()),
     lastUsedAt: Nullable(Time),
@@ -120,7 +121,11 @@ export const ApiTokenSchema = Type.Object(
 );
 
 export const CreateTokenBodySchema = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._@-]*$' }), role: RoleSchema },
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._@-]*$' }),
+    role: RoleSchema,
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>]+@[^\\s@<>]+$', description: 'The person behind the token: promotion commits are authored as `name <email>`' })),
+  },
   { additionalProperties: false },
 );
 

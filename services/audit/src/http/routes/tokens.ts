@@ -14,6 +14,7 @@ export function presentApiToken(t: ApiTokenInfo) {
     id: t.id,
     name: t.name,
     role: t.role,
+    email: t.email,
     createdAt: t.createdAt.toISOString(),
     createdBy: t.createdBy,
     lastUsedAt: iso(t.lastUsedAt),
@@ -37,7 +38,7 @@ export function tokenRoutes(tokens: ApiTokenAdmin): FastifyPluginCallbackTypebox
         },
       },
       async (request, reply) => {
-        const { secret, ...token } = await tokens.create(request.body.name, request.body.role, actorOf(request.principal));
+        const { secret, ...token } = await tokens.create(request.body.name, request.body.role, actorOf(request.principal), request.body.email ?? null);
         request.log.info({ tokenId: token.id, role: token.role, actor: actorOf(request.principal) }, 'API token created');
         return reply.code(201).send({ token: presentApiToken(token), secret });
       },
