@@ -14,6 +14,8 @@ export interface WatcherMetrics {
   /** change.held events (commits the change policy held), by whether an approval can release them. */
   changesHeld?: Counter;
   changesReleased?: Counter;
+  /** Promote requests answered, by op and outcome (planned, committed, unchanged, or the error code). */
+  promotions?: Counter;
 }
 
 export function createWatcherMetrics(meter: Meter): WatcherMetrics {
@@ -30,5 +32,6 @@ export function createWatcherMetrics(meter: Meter): WatcherMetrics {
     publishMs: meter.createHistogram('repo_watcher_publish_duration', { description: 'Publish duration of one commit', ...ms }),
     changesHeld: meter.createCounter('repo_watcher_changes_held', { description: 'Commits held by the change policy' }),
     changesReleased: meter.createCounter('repo_watcher_changes_released', { description: 'Held commits released by approval' }),
+    promotions: meter.createCounter('repo_watcher_promotions', { description: 'Promote requests answered, by op and outcome' }),
   };
 }

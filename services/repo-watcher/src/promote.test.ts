@@ -152,6 +152,10 @@ describe('promotions: plan and commit over NATS', () => {
     assert.deepEqual(noop.plan.changes, []);
     assert.deepEqual(noop.plan.unchanged.map((u) => u.reason), ['already at 1.4.0', 'already at 1.4.0']);
     assert.equal(origin('rev-parse', 'main'), commitSha);
+    const metrics = await watcher.metrics.renderPrometheus();
+    // The retry answered with the existing commit counts as committed too.
+    assert.match(metrics, /driftless_repo_watcher_promotions_total\{[^}]*op="commit",outcome="committed"\} 2/);
+    assert.match(metrics, /driftless_repo_watcher_promotions_total\{[^}]*op="commit",outcome="unchanged"\} 1/);
   });
 
   it('moves a version one wave of clusters at a time with pins, then drops the pins with the stage commit', async () => {

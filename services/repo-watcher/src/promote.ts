@@ -18,6 +18,7 @@ import {
 import { gatesOf, loadEnvironment, loadPolicy, renderPlacements, RenderError, type Environment, type Limits, type RepoReader } from '@driftless/envrepo';
 import type { CommitSigner, ReadLimits } from '@driftless/git';
 import type { Logger } from '@driftless/telemetry';
+import type { Counter } from '@opentelemetry/api';
 import { filesToRead, resolvePromotion, type ResolvedPromotion } from './core/promote-edits.js';
 import { checkMessageFields, promotionIdOf, promotionMessage } from './core/promote-message.js';
 import { overlayReader } from './core/promote-overlay.js';
@@ -40,6 +41,8 @@ export interface PromoterDeps {
   /** Called with each pushed commit, so the watcher publishes it now rather than at the next poll. */
   onCommitted: (sha: string) => void;
   log: Logger;
+  /** Counts answers by op and outcome. */
+  promotions?: Counter;
   /** Commits tried on top of a branch that keeps moving before giving up with `conflict` (default 3). */
   maxAttempts?: number;
   /** How far back a retried commit looks for the commit it already wrote (default 200 commits). */
@@ -75,9 +78,11 @@ export class Promoter {
         { repo, promotionId: request.promotionId, op: request.op, stage: request.stage, commitSha: 'commitSha' in reply ? reply.commitSha : undefined, durationMs: Math.round(performance.now() - started) },
         'promotion handled',
       );
+      this.deps.promotions?.add(1, { repo, op: request.op, outcome: request.op === 'plan' ? 'planned' : 'commitSha' in reply && reply.commitSha ? 'committed' : 'unchanged' });
       return reply;
     } catch (err) {
       const reply = replyOf(err);
+      this.deps.promotions?.add(1, { repo, op: request.op, outcome: reply.code });
       if (reply.code === 'internal') log.error({ err, repo, promotionId: request.promotionId }, 'promotion failed');
       else log.info({ repo, promotionId: request.promotionId, op: request.op, code: reply.code, reason: reply.message }, 'promotion refused');
       return reply;

@@ -147,6 +147,7 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
         // Publish the promotion now instead of at the next poll.
         onCommitted: () => requestSync(spec.name),
         log: repoLog,
+        ...(metrics.promotions ? { promotions: metrics.promotions } : {}),
       }),
     );
     responders.push(
