@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { ApiClient } from './api.js';
 import type { Command, Context, OptionSpec, Values } from './command.js';
 import { adminCommands } from './commands/admin.js';
+import { changeCommands } from './commands/changes.js';
 import { clusterCommands } from './commands/cluster.js';
+import { promoteCommands } from './commands/promote.js';
 import { queryCommands } from './commands/queries.js';
 import { CommandFailedError, ExitCode, UsageError } from './errors.js';
 import { isColourWanted, OutputFormat, painter } from './format.js';
@@ -17,7 +19,7 @@ import { withProgress } from './progress.js';
 export const VERSION = '0.1.0';
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 
-export const COMMANDS: readonly Command[] = [...clusterCommands, ...queryCommands, ...adminCommands];
+export const COMMANDS: readonly Command[] = [...clusterCommands, ...queryCommands, ...promoteCommands, ...changeCommands, ...adminCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'api-url': { type: 'string', value: 'URL', description: `The Driftless API (default $DRIFTLESS_API_URL, else ${DEFAULT_API_URL})` },
@@ -34,7 +36,12 @@ const GROUPS: Readonly<Record<string, string>> = {
   cluster: 'Register, list and revoke clusters',
   token: 'Create, list and revoke API tokens',
   audit: 'Check the audit log',
+  promotions: 'List and show promotions',
+  changes: 'List and approve commits held by the change policy',
 };
+
+/** The subcommand a group runs when none is given (`driftless promotions` lists them). */
+const DEFAULT_SUBCOMMANDS: Readonly<Record<string, string>> = { promotions: 'list', changes: 'list' };
 
 const usageOf = (c: Command) =>
   [
@@ -133,7 +140,8 @@ function fail(io: Io, message: string, help: string): ExitCode {
 export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const { words, indexes } = commandWords(argv);
-  const [first, second] = words;
+  const [first] = words;
+  const second = words[1] ?? (first !== undefined && !wantsHelp ? DEFAULT_SUBCOMMANDS[first] : undefined);
 
   if (first === undefined) {
     if (argv.includes('--version')) {
@@ -179,7 +187,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
   try {
     const missing = command.args.slice(positionals.length);
     if (missing.length > 0) throw new UsageError(`missing ${missing.map((a) => a.name).join(' and ')}`);
-    const extra = positionals.slice(command.args.length);
+    // An argument named `NAME...` takes every remaining word.
+    const extra = command.args.at(-1)?.name.endsWith('...') ? [] : positionals.slice(command.args.length);
     if (extra.length > 0) throw new UsageError(`unexpected argument${extra.length === 1 ? '' : 's'} ${extra.map((e) => JSON.stringify(e)).join(' ')}`);
     const ctx = contextFor(values, io);
     return await command.run(ctx, positionals, values);

@@ -1,5 +1,5 @@
 /** `driftless audit verify` and `driftless token create|list|revoke`. */
-import { requiredOption, type Command } from '../command.js';
+import { requiredOption, stringOption, type Command } from '../command.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { dash, json, keyValues, table, time } from '../format.js';
 
@@ -16,6 +16,7 @@ interface ApiToken {
   id: string;
   name: string;
   role: string;
+  email: string | null;
   createdAt: string;
   createdBy: string | null;
   lastUsedAt: string | null;
@@ -55,18 +56,20 @@ export const adminCommands: readonly Command[] = [
     options: {
       name: { type: 'string', value: 'NAME', isRequired: true, description: 'Who or what uses it; names the caller in the audit log (required, unique)' },
       role: { type: 'string', value: 'ROLE', isRequired: true, description: 'viewer, operator or admin (required)' },
+      email: { type: 'string', value: 'EMAIL', description: 'The person behind the token: promotions are committed as authored by "NAME <EMAIL>" (default NAME@users.driftless)' },
     },
-    examples: ['driftless token create --name ci-pipeline --role viewer'],
+    examples: ['driftless token create --name ci-pipeline --role viewer', 'driftless token create --name "Alice Example" --role operator --email alice@example.com'],
     async run(ctx, _positionals, values) {
       const name = requiredOption(values, 'name', 'NAME');
       const role = requiredOption(values, 'role', 'ROLE');
       if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
-      const res = await ctx.api.post<{ token: ApiToken; secret: string }>('/v1/tokens', { name, role });
+      const email = stringOption(values, 'email');
+      const res = await ctx.api.post<{ token: ApiToken; secret: string }>('/v1/tokens', { name, role, ...(email === undefined ? {} : { email }) });
       if (ctx.format === 'json') {
         ctx.print(json(res));
         return ExitCode.ok;
       }
-      ctx.print(keyValues([['Id', res.token.id], ['Name', res.token.name], ['Role', res.token.role]], ctx.p));
+      ctx.print(keyValues([['Id', res.token.id], ['Name', res.token.name], ['Role', res.token.role], ['Email', dash(res.token.email)]], ctx.p));
       ctx.print(`\n${ctx.p.paint('bold', 'Token')} (shown once; store it now, e.g. as DRIFTLESS_TOKEN):\n  ${res.secret}\n`);
       return ExitCode.ok;
     },
