@@ -87,7 +87,7 @@ export async function enforcePolicy(input: EnforceInput): Promise<Enforced> {
   for (const stage of stagesOfVersionFiles(changedPaths, stageOf)) if (!stages.has(stage)) stages.set(stage, { changed: new Set(), removed: new Set() });
   const knownStages = new Set([...Object.values(clusterStages), ...Object.keys(state.released), ...stages.keys()]);
 
-  const { decisions, invalidOwnPolicy } = await gate.evaluate({ commit, changedPaths, stages, knownStages, state });
+  const { decisions, invalidOwnPolicy } = await gate.evaluate({ commit, changedPaths, stages, knownStages, state, isFirstPublish: input.checkpointSha === undefined });
   if (decisions.length > 0) {
     const reasons = decisions.flatMap((d) => d.reasons);
     state = {

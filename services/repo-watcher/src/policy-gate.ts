@@ -34,6 +34,8 @@ export interface CommitToCheck {
   stages: ReadonlyMap<string, ClusterSets>;
   knownStages: ReadonlySet<string>;
   state: PolicyState;
+  /** Nothing was published before this commit (the brake does not apply). */
+  isFirstPublish: boolean;
 }
 
 export class PolicyGate {
@@ -80,6 +82,12 @@ export class PolicyGate {
     const loadedOwn = await this.policyAt(commit.sha);
     if (loadedOwn.ok) own = loadedOwn.policy;
     else invalidOwnPolicy = `the commit's ${POLICY_FILE} cannot be used, so nothing is published until a commit fixes it: ${loadedOwn.reason}`;
+
+    if (check.isFirstPublish) {
+      // Nothing was ever published, so no policy is in force yet: the first commit is trusted as it is.
+      log.info({ repo, revision: commit.sha }, 'first commit published without a policy in force; its policy.yaml governs what follows');
+      return { decisions: [], invalidOwnPolicy };
+    }
 
     // The policy in force per stage: at the stage's released commit, never the commit itself.
     const inForce = new Map<string, Policy>();
