@@ -27,6 +27,7 @@ import { consumeApprovals } from './policy-approvals.js';
 import { PolicyGate } from './policy-gate.js';
 import type { GitSource } from './ports.js';
 import { Promoter } from './promote.js';
+import { withExclusiveNetwork } from './promote-git-lock.js';
 import { RepoSync } from './repo-sync.js';
 
 export type WatcherSettings = Pick<
@@ -98,7 +99,8 @@ export async function startWatcher(deps: WatcherDeps): Promise<Watcher> {
   const keepers: LeaseKeeper[] = [];
   for (const spec of settings.repos) {
     const repoLog = log.child({ repo: spec.name });
-    const mirror = await openMirror({ path: join(settings.mirrorDir, `${spec.name}.git`), url: spec.url, auth: authFor(spec, settings) });
+    // Syncs fetch and promotions push through the same mirror, one at a time.
+    const mirror = withExclusiveNetwork(await openMirror({ path: join(settings.mirrorDir, `${spec.name}.git`), url: spec.url, auth: authFor(spec, settings) }));
     mirrors.push(mirror);
     const lease = new LeaseKeeper(leaseStore, spec.name, deps.holderId, repoLog);
     keepers.push(lease);
