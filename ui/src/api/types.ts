@@ -20,7 +20,8 @@ export type InventoryItem = Static<typeof InventoryItemSchema>;
 export type Cluster = Static<typeof ClusterSchema>;
 export type BlastRadius = Static<typeof BlastRadiusSchema>;
 export type Placement = Static<typeof PlacementSchema>;
-export type CommitProgress = Static<typeof CommitSchema>;
+/** The commit schema's rows are `$ref`s to Transition; typed here by that schema. */
+export type CommitProgress = Omit<Static<typeof CommitSchema>, 'transitions'> & { transitions: Transition[] };
 export type CommitTarget = CommitProgress['targets'][number];
 export type Verification = Static<typeof VerifySchema>;
 export type WhoAmI = Static<typeof WhoAmISchema>;

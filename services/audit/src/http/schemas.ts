@@ -95,7 +95,7 @@ export const SkewSchema = Type.Object({
   appliedVersions: Type.Array(Type.String()),
 });
 
-export const SyncSchema = Type.Union(['Synced', 'OutOfSync', 'Failed', 'Removed', 'Unknown'].map((s) => Type.Literal(s)));
+export const SyncSchema = Type.Union((['Synced', 'OutOfSync', 'Failed', 'Removed', 'Unknown'] as const).map((s) => Type.Literal(s)));
 
 export const InventoryItemSchema = Type.Object(
   {
@@ -188,7 +188,7 @@ export const CommitSchema = Type.Object({
       component: Type.String(),
       stage: Nullable(Type.String()),
       version: Nullable(Type.String()),
-      status: Type.Union(['pending', 'applied', 'failed', 'superseded', 'removed'].map((s) => Type.Literal(s))),
+      status: Type.Union((['pending', 'applied', 'failed', 'superseded', 'removed'] as const).map((s) => Type.Literal(s))),
       health: Nullable(HealthSchema),
       appliedAt: Nullable(Time),
       reason: Nullable(Type.String()),
