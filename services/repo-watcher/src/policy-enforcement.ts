@@ -43,6 +43,8 @@ export interface EnforceInput {
   /** The plan against what is published, before the policy cuts it down. */
   plan: PublishPlan;
   state: PolicyState | undefined;
+  /** Older commits folded into this one; checked for their authors and signatures too. */
+  foldedCommits?: readonly Commit[];
 }
 
 export interface Enforced {
@@ -87,7 +89,15 @@ export async function enforcePolicy(input: EnforceInput): Promise<Enforced> {
   for (const stage of stagesOfVersionFiles(changedPaths, stageOf)) if (!stages.has(stage)) stages.set(stage, { changed: new Set(), removed: new Set() });
   const knownStages = new Set([...Object.values(clusterStages), ...Object.keys(state.released), ...stages.keys()]);
 
-  const { decisions, invalidOwnPolicy } = await gate.evaluate({ commit, changedPaths, stages, knownStages, state, isFirstPublish: input.checkpointSha === undefined });
+  const { decisions, invalidOwnPolicy } = await gate.evaluate({
+    commit,
+    changedPaths,
+    stages,
+    knownStages,
+    state,
+    isFirstPublish: input.checkpointSha === undefined,
+    ...(input.foldedCommits === undefined ? {} : { foldedCommits: input.foldedCommits }),
+  });
   if (decisions.length > 0) {
     const reasons = decisions.flatMap((d) => d.reasons);
     state = {

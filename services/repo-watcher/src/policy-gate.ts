@@ -36,6 +36,8 @@ export interface CommitToCheck {
   state: PolicyState;
   /** Nothing was published before this commit (the brake does not apply). */
   isFirstPublish: boolean;
+  /** Older commits folded into this one (more arrived at once than one sync processes one by one): their authors and signatures are checked too. */
+  foldedCommits?: readonly Commit[];
 }
 
 export class PolicyGate {
@@ -73,7 +75,6 @@ export class PolicyGate {
   async evaluate(check: CommitToCheck): Promise<{ decisions: StageDecision[]; invalidOwnPolicy: string | undefined }> {
     const { commit, state } = check;
     const { repo, log } = this.deps;
-    const shortSha = commit.sha.slice(0, 12);
 
     // The commit's own policy.yaml: it must load before it can ever govern anything.
     // Checked on every commit, so a broken file can never be released and become the policy in force.
@@ -108,34 +109,55 @@ export class PolicyGate {
     }
     const policyOf = (stage: string) => inForce.get(stage) ?? NO_POLICY;
 
-    // The signature, verified once per distinct policy that asks for one.
+    // The commit itself, and any older commits folded into it, each under its own author and signature.
+    const checked = [commit, ...(check.foldedCommits ?? [])];
+    const perCommit: StageDecision[][] = [];
+    for (const one of checked) perCommit.push(await this.decideOne(one, check, inForce, policyOf));
+    const decisions = mergeDecisions(perCommit);
+    return { decisions, invalidOwnPolicy };
+  }
+
+  /** One commit's decisions: its signature verified once per distinct policy in force that asks for one. */
+  private async decideOne(commit: Commit, check: CommitToCheck, inForce: ReadonlyMap<string, Policy>, policyOf: (stage: string) => Policy): Promise<StageDecision[]> {
     const verdicts = new Map<Policy, SignatureVerdict>();
     let signed: Promise<SignedCommit | undefined> | undefined;
     for (const policy of new Set(inForce.values())) {
       if (!needsSignature(policy)) continue;
       signed ??= this.deps.signatures.read(commit.sha);
-      verdicts.set(
-        policy,
-        await verifyCommitSignature(
-          await signed,
-          [...policy.keys.values()].map((k) => ({ name: k.name, kind: k.kind, publicKey: k.publicKey })),
-        ),
-      );
+      const keys = [...policy.keys.values()].map((k) => ({ name: k.name, kind: k.kind, publicKey: k.publicKey }));
+      verdicts.set(policy, await verifyCommitSignature(await signed, keys));
     }
-    const signatureOf = (stage: string): SignatureVerdict => verdicts.get(policyOf(stage)) ?? { status: 'unsigned', reason: 'the signature was not checked' };
-
-    const decisions = decideCommit({
-      shortSha,
+    return decideCommit({
+      shortSha: commit.sha.slice(0, 12),
       authorEmail: commit.author.email,
       isOwnCommit: await this.deps.ownCommits.has(commit.sha),
       changedPaths: check.changedPaths,
       stages: check.stages,
       knownStages: check.knownStages,
       policyOf,
-      signatureOf,
+      signatureOf: (stage) => verdicts.get(policyOf(stage)) ?? { status: 'unsigned', reason: 'the signature was not checked' },
     });
-    return { decisions, invalidOwnPolicy };
   }
+}
+
+/** Decisions of several commits checked as one change, per stage: every distinct reason, the strictest verdict. */
+function mergeDecisions(perCommit: readonly StageDecision[][]): StageDecision[] {
+  const byStage = new Map<string, StageDecision>();
+  for (const decisions of perCommit) {
+    for (const decision of decisions) {
+      const known = byStage.get(decision.stage);
+      if (known === undefined) {
+        byStage.set(decision.stage, { ...decision, reasons: [...decision.reasons] });
+        continue;
+      }
+      for (const reason of decision.reasons) {
+        if (!known.reasons.some((r) => r.rule === reason.rule && r.message === reason.message)) known.reasons.push(reason);
+      }
+      known.isApprovable &&= decision.isApprovable;
+      known.requiredApprovals = Math.max(known.requiredApprovals, decision.requiredApprovals);
+    }
+  }
+  return [...byStage.values()].sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
 }
 
 function needsSignature(policy: Policy): boolean {

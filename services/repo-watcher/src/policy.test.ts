@@ -233,3 +233,54 @@ describe('repo-watcher change policy (policy.yaml) with real Git, signatures and
     assert.equal(await versionOf(h, 'dev-1.cart'), '1.6.0');
   });
 });
+
+describe('repo-watcher change policy: folded commits and a broken policy.yaml', () => {
+  let h: Harness;
+  let watcher: Watcher;
+  const POLICY = `apiVersion: driftless.dev/v1alpha1
+kind: Policy
+stages:
+  prod:
+    changes: { authors: ["*@example.com"] }
+`;
+
+  before(async () => {
+    h = await createHarness({ label: 'rw-policy-fold' });
+    h.repo.write({ 'policy.yaml': POLICY });
+    h.repo.commit('add the change policy', { author: LEAD });
+    watcher = await h.watcher({ settings: { maxCommitsPerSync: 2 } });
+    await syncOf(watcher).sync();
+  });
+  after(async () => h.close());
+
+  it('checks the authors of commits folded into one when more arrive than a sync processes one by one', async () => {
+    h.repo.write({ 'versions/clusters/prod-us.yaml': 'payment: 3.0.5\n' });
+    h.repo.commit('mallory pins payment on prod-us', { author: MALLORY });
+    h.repo.write({ 'versions/dev.yaml': 'cart: 1.6.0\nshipping: 2.3.0\npayment: 3.2.0\n' });
+    const folding = h.repo.commit('cart 1.6.0 to dev', { author: GRACE });
+    h.repo.write({ 'versions/dev.yaml': 'cart: 1.6.0\nshipping: 2.4.0\npayment: 3.2.0\n' });
+    h.repo.commit('shipping 2.4.0 to dev', { author: GRACE });
+    const outcome = await syncOf(watcher).sync();
+    assert.ok(outcome.kind === 'published' && outcome.commits.length === 2);
+    const event = await heldEventOf(h, folding);
+    assert.deepEqual(event.data.reasons, [{ rule: 'author', stage: 'prod', message: 'author mallory@evil.org may not change stage prod (allowed authors: *@example.com)' }]);
+    assert.equal(await versionOf(h, 'prod-us.payment'), '3.0.3');
+    assert.equal(await versionOf(h, 'dev-1.shipping'), '2.4.0');
+  });
+
+  it('publishes nothing for a commit whose own policy.yaml does not load, and resumes once it is fixed', async () => {
+    h.repo.write({ 'policy.yaml': POLICY.replace('authors:', 'autors:'), 'versions/dev.yaml': 'cart: 1.7.0\nshipping: 2.4.0\npayment: 3.2.0\n' });
+    const broken = h.repo.commit('typo in the policy', { author: LEAD });
+    await syncOf(watcher).sync();
+    const event = await heldEventOf(h, broken);
+    assert.equal(event.data.isApprovable, false);
+    assert.deepEqual(event.data.stages, ['dev', 'prod', 'test']);
+    assert.match(event.data.reasons[0]?.message ?? '', /^the commit's policy\.yaml cannot be used, so nothing is published until a commit fixes it: policy\.yaml:5: stages\.prod\.changes\.autors: unknown field "autors" \(did you mean "authors"\?\)/);
+    assert.equal(await versionOf(h, 'dev-1.cart'), '1.6.0');
+
+    h.repo.write({ 'policy.yaml': POLICY });
+    h.repo.commit('fix the policy', { author: LEAD });
+    await syncOf(watcher).sync();
+    assert.equal(await versionOf(h, 'dev-1.cart'), '1.7.0');
+  });
+});

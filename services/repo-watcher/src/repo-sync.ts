@@ -75,6 +75,9 @@ export interface RepoStatus {
   lastSyncAt: string | undefined;
 }
 
+/** Folded commits checked for their authors and signatures at most. */
+const MAX_FOLDED_CHECKED = 1000;
+
 export class LeaseLostError extends Error {
   override readonly name: string = 'LeaseLostError';
 }
@@ -176,6 +179,16 @@ export class RepoSync {
     return { kind: 'published', commits: outcomes, move };
   }
 
+  /** The commits between `fromSha` and `sha` (both excluded) that are folded into `sha`, so their authors and signatures get checked. */
+  private async foldedCommits(fromSha: string, sha: string): Promise<Commit[]> {
+    const chain = await this.deps.git.commitsBetween(fromSha, sha, MAX_FOLDED_CHECKED + 1);
+    const folded = chain.filter((c) => c !== sha);
+    if (folded.length === 0) return [];
+    this.deps.log.warn({ repo: this.deps.repo, revision: sha, folded: folded.length }, 'more new commits than maxCommitsPerSync: the older ones are checked as part of this one');
+    if (chain.length > MAX_FOLDED_CHECKED) this.deps.log.warn({ repo: this.deps.repo, revision: sha, checked: MAX_FOLDED_CHECKED }, 'too many folded commits: only the newest are checked');
+    return Promise.all(folded.map((c) => this.deps.git.readCommit(c)));
+  }
+
   private async currentCheckpoint(): Promise<Checkpoint | null> {
     if (this.checkpoint === undefined) {
       const loaded = await this.deps.checkpoints.load(this.deps.repo);
@@ -210,7 +223,7 @@ export class RepoSync {
       let policy = checkpoint?.policy;
       let held: Parameters<typeof changeHeldEvent>[1] | undefined;
       if (this.deps.policyGate) {
-        if (isFolded) log.warn({ repo, revision: sha }, 'more new commits than maxCommitsPerSync: the older ones are checked as part of this one');
+        const foldedCommits = isFolded && parentSha !== undefined ? await this.foldedCommits(parentSha, sha) : [];
         const enforced = await enforcePolicy({
           repo,
           gate: this.deps.policyGate,
@@ -224,6 +237,7 @@ export class RepoSync {
           published: previous,
           plan,
           state: policy,
+          foldedCommits,
         });
         plan = enforced.plan;
         policy = enforced.state;
@@ -284,6 +298,12 @@ export class RepoSync {
     const blocked = blockedStages(state);
     const releasing = new Set(result.releasedStages.filter((stage) => !blocked.has(stage)));
     const head = await git.readCommit(checkpoint.commitSha);
+    const headPolicy = await this.deps.policyGate?.policyAt(head.sha);
+    if (headPolicy?.ok === false && releasing.size > 0) {
+      // A head whose policy.yaml does not load publishes nothing; the next commit that fixes it releases these stages.
+      log.warn({ repo, revision: head.sha, stages: [...releasing], reason: headPolicy.reason }, 'approved stages wait for a head with a usable policy.yaml');
+      releasing.clear();
+    }
     if (releasing.size > 0) {
       // Publish the released stages as the head renders them (commits on top of the held one included).
       const render = await renderer.render(head.sha, await git.reader(head.sha, this.deps.readLimits));
