@@ -3,6 +3,7 @@
  * defaults; `connectDb` also proves the server answers, retrying with backoff, and otherwise
  * fails with one UnavailableError that names the server and the cause (never a bare stack).
  */
+import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import { UnavailableError } from '@driftless/contracts';
 
@@ -25,10 +26,31 @@ export interface DbOptions {
   idleTimeoutS?: number;
 }
 
+/**
+ * Opens the pool's sockets with TCP_NODELAY, as libpq does for every connection. postgres.js
+ * leaves Nagle's algorithm on, so a small message written while earlier data is unacknowledged
+ * (the end of a COPY, a query pipelined after a large one) waits for the server's delayed ACK:
+ * 40 ms per occurrence on Linux, which turned a 1-row COPY transaction into 75 ms.
+ */
+function noDelaySocket(): (options: { host: string[]; port: number[]; path: string | undefined }) => net.Socket {
+  let next = 0;
+  return ({ host, port, path }) => {
+    if (path) return net.connect(path);
+    // Several hosts: take turns, as postgres.js does when it opens sockets itself.
+    const i = next++ % Math.max(1, host.length);
+    const socket = net.connect({ host: host[i] ?? 'localhost', port: port[i] ?? port[0] ?? 5432, noDelay: true });
+    // postgres.js names the server in connection errors from these two fields.
+    return Object.assign(socket, { host: host[i], port: port[i] ?? port[0] });
+  };
+}
+
 /** Builds a pool; it connects lazily, on the first query. */
 export function createDb(url: string, options: DbOptions = {}): Sql {
   const { log } = options;
+  // `socket` is a documented postgres.js option its type declarations leave out.
+  const socketOption: object = { socket: noDelaySocket() };
   return postgres(url, {
+    ...socketOption,
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutS ?? 10,
     idle_timeout: options.idleTimeoutS ?? 30,

@@ -10,6 +10,8 @@
  *   BENCH_CLUSTERS=100 BENCH_COMPONENTS=200
  *   BENCH_QUERIES=300         requests per measured route
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import { createScratchDatabase, type ScratchDatabase } from '@driftless/db/testing';
 import { connectNats, provision, publishEvent } from '@driftless/nats';
@@ -17,6 +19,7 @@ import { isolatedNames, removeResources } from '@driftless/nats/testing';
 import { createLogger } from '@driftless/telemetry';
 import { NATS_URL, POSTGRES_URL, uniqueName } from '@driftless/testkit';
 import type { DriftlessEvent } from '@driftless/contracts';
+import type { Outcome } from '@driftless/nats';
 import { runNatsIngest } from '../src/adapters/nats-ingest.js';
 import { PgLedgerWriter } from '../src/adapters/pg-ledger-writer.js';
 import { PgAuditQueries } from '../src/adapters/pg-queries.js';
@@ -35,6 +38,7 @@ const LEDGER_ROWS = env('BENCH_LEDGER_ROWS', 10_000_000);
 const CLUSTERS = env('BENCH_CLUSTERS', 100);
 const COMPONENTS = env('BENCH_COMPONENTS', 200);
 const QUERIES = env('BENCH_QUERIES', 300);
+const IN_FLIGHT = env('BENCH_IN_FLIGHT', 2);
 
 const log = createLogger({ name: 'bench', level: 'silent' });
 const enc = new TextEncoder();
@@ -61,8 +65,49 @@ function fleetEvents(count: number, label: string, offset = 0): DriftlessEvent[]
   });
 }
 
+function assertAcked(outcomes: readonly Outcome[]): void {
+  if (outcomes.some((o) => o.kind !== 'ack')) throw new Error('a batch was not acked');
+}
+
 function toMessages(list: readonly DriftlessEvent[]): RawMessage[] {
   return list.map((e, i) => ({ subject: e.subject, data: enc.encode(JSON.stringify(e)), seq: i + 1 }));
+}
+
+/** CPU seconds used so far by the Postgres backends serving `database` (Linux /proc; null elsewhere). */
+async function backendCpuS(sql: ScratchDatabase['sql'], database: string): Promise<number | null> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${database}`;
+  let ticks = 0;
+  try {
+    for (const { pid } of rows) {
+      // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 per second).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    return null;
+  }
+  return ticks / 100;
+}
+
+/** Profiles the worker's CPU between `start` and `stop` when BENCH_CPU_PROFILE names a file (open it in Chrome DevTools). */
+class CpuProfile {
+  private readonly session = process.env['BENCH_CPU_PROFILE'] ? new Session() : undefined;
+  private post(method: string): Promise<unknown> {
+    const session = this.session as Session;
+    return new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+  }
+  async start(): Promise<void> {
+    if (!this.session) return;
+    this.session.connect();
+    await this.post('Profiler.enable');
+    await this.post('Profiler.start');
+  }
+  async stop(): Promise<void> {
+    if (!this.session) return;
+    const { profile } = (await this.post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(process.env['BENCH_CPU_PROFILE'] as string, JSON.stringify(profile));
+    this.session.disconnect();
+  }
 }
 
 class MemoryProbe {
@@ -91,18 +136,33 @@ async function ingestThroughput(): Promise<void> {
   const db = await createScratchDatabase(POSTGRES_URL, 'audit_bench_ingest');
   try {
     await migrateAuditDb(db.sql);
-    const worker = new IngestWorker({ writer: new PgLedgerWriter(db.sql), log });
+    const writer = new PgLedgerWriter(db.sql);
+    const worker = new IngestWorker({ writer, log });
     const batched = toMessages(fleetEvents(EVENTS, 'b'));
+    await worker.handleBatch(toMessages(fleetEvents(10, 'warm'))); // opens the pool's connection
     const probe = new MemoryProbe().start();
+    const profile = new CpuProfile();
+    await profile.start();
+    const cpu0 = process.cpuUsage();
+    const pg0 = await backendCpuS(db.sql, db.name);
     let t0 = performance.now();
+    // Like the JetStream consumer: the next batch is handed over while the previous one commits.
+    const inFlight: Promise<Outcome[]>[] = [];
     for (let i = 0; i < batched.length; i += BATCH) {
-      const outcomes = await worker.handleBatch(batched.slice(i, i + BATCH));
-      if (outcomes.some((o) => o.kind !== 'ack')) throw new Error('a batch was not acked');
+      inFlight.push(worker.handleBatch(batched.slice(i, i + BATCH)));
+      if (inFlight.length >= IN_FLIGHT) assertAcked(await (inFlight.shift() as Promise<Outcome[]>));
     }
+    for (const pending of inFlight) assertAcked(await pending);
     const batchedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    await profile.stop();
+    const pg1 = await backendCpuS(db.sql, db.name);
     probe.stop();
     const batchedRate = (EVENTS / batchedMs) * 1000;
     print(`batched:        ${fmt(EVENTS)} events in ${fmt(batchedMs)} ms = ${fmt(batchedRate)} events/s`);
+    const perEvent = (seconds: number) => `${((seconds / EVENTS) * 1e6).toFixed(1)} µs`;
+    print(`CPU per event:  worker ${perEvent((cpu.user + cpu.system) / 1e6)}${pg0 === null || pg1 === null ? '' : `, Postgres backends ${perEvent(pg1 - pg0)}`} (of ${((1 / batchedRate) * 1e6).toFixed(1)} µs wall per event)`);
+    print(`pipelining:     ${IN_FLIGHT} batches in flight; ${writer.speculation.reused} batches written as prepared, ${writer.speculation.replanned} planned again under the lock`);
     print(`worker memory:  peak RSS ${fmt(probe.peakRss / 2 ** 20)} MiB (${fmt((probe.peakRss - probe.startRss) / 2 ** 20)} MiB above the process before ingest, which held the ${fmt(EVENTS)} pre-built messages), peak heap ${fmt(probe.peakHeap / 2 ** 20)} MiB`);
 
     const single = toMessages(fleetEvents(BASELINE_EVENTS, 's'));

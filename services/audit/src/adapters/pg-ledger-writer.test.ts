@@ -118,6 +118,58 @@ describe('PgLedgerWriter', () => {
     assert.equal(Number(row?.maxSeq), row?.n, 'no gaps');
   });
 
+  it('pipelines batches handed over before the previous one committed, and re-plans when another replica wrote in between', async () => {
+    const pipelined = new PgLedgerWriter(db.sql);
+    const other = new PgLedgerWriter(db.sql);
+    const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 0, minute));
+    const report = (id: string, minute: number, to: 'Healthy' | 'Degraded') =>
+      events.healthChanged({ cluster: 'pipe', component: 'cart', version: '1', from: null, to, time: at(minute), id });
+    // Warm the writer's tip and state cache.
+    await pipelined.write({ events: [report('p-0', 0, 'Healthy')], deadLetters: [] });
+    // Three batches in flight at once: the second and third are planned while the first commits.
+    const inFlight = [1, 2, 3].map((b) =>
+      pipelined.write({ events: Array.from({ length: 5 }, (_, i) => report(`p-${b}-${i}`, b * 10 + i, 'Healthy')), deadLetters: [] }),
+    );
+    const results = await Promise.all(inFlight);
+    assert.deepEqual(results.map((r) => r.recorded), [5, 5, 5]);
+    assert.ok(pipelined.speculation.reused >= 2, `prepared plans were used (${JSON.stringify(pipelined.speculation)})`);
+
+    // A batch prepared while another commits, holding a redelivered event: planned again under the lock.
+    const before = pipelined.speculation.replanned;
+    const [, redelivered] = await Promise.all([
+      pipelined.write({ events: [report('p-4', 40, 'Healthy')], deadLetters: [] }),
+      pipelined.write({ events: [report('p-0', 0, 'Healthy'), report('p-5', 41, 'Healthy')], deadLetters: [] }),
+    ]);
+    assert.equal(pipelined.speculation.replanned, before + 1);
+    assert.deepEqual([redelivered.recorded, redelivered.duplicates], [1, 1]);
+
+    // Another replica records a newer report about the same pair: the first writer's cached state is now stale.
+    await other.write({ events: [report('o-1', 100, 'Degraded')], deadLetters: [] });
+    await Promise.all([
+      pipelined.write({ events: [report('p-late', 50, 'Healthy')], deadLetters: [] }),
+      pipelined.write({ events: [report('p-after', 60, 'Healthy')], deadLetters: [] }),
+    ]);
+    const [state] = await db.sql`select health, health_at from component_state where cluster = 'pipe' and component = 'cart'`;
+    assert.equal(state?.['health'], 'Degraded', 'the other replica\'s newer report stays: the stale cache was not used');
+    assert.deepEqual(state?.['health_at'], at(100));
+    const result = await queries.verify({});
+    assert.equal(result.isIntact, true);
+    const [row] = await db.sql<{ n: number; maxSeq: string }[]>`select count(*)::int as n, max(seq) as "maxSeq" from transitions`;
+    assert.equal(Number(row?.maxSeq), row?.n, 'no gaps');
+  });
+
+  it('stores text COPY treats specially (tabs, newlines, backslashes, quotes) exactly, and the chain still verifies', async () => {
+    const reason = 'line one\nline two\twith a tab, a backslash \\ and "quotes"\r\n\\N is not null';
+    const failed = events.applyFailed({ cluster: 'copy-1', component: 'cart', version: '1', reason });
+    const result = await writer.write({ events: [failed], deadLetters: [] });
+    assert.equal(result.recorded, 1);
+    const [row] = await db.sql`select detail, to_version from transitions where event_id = ${failed.id}`;
+    assert.equal((row?.['detail'] as { reason: string }).reason, reason);
+    const [state] = await db.sql`select problem_reason from component_state where cluster = 'copy-1' and component = 'cart'`;
+    assert.equal(state?.['problem_reason'], reason);
+    assert.equal((await queries.verify({})).isIntact, true);
+  });
+
   it('refuses UPDATE and DELETE on the ledger', async () => {
     await assert.rejects(
       db.sql`update transitions set actor = 'mallory' where seq = 1`.catch((err: unknown) => Promise.reject(mapped(err))),

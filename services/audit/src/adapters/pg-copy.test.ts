@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { copyField, copyText } from './pg-copy.js';
+
+describe('COPY text encoding', () => {
+  it('writes null as \\N and escapes the characters COPY reads specially', () => {
+    assert.equal(copyField(null), '\\N');
+    assert.equal(copyField(undefined), '\\N');
+    assert.equal(copyField('\\N'), '\\\\N', 'the text "\\N" stays text');
+    assert.equal(copyField('a\tb\nc\rd\\e'), 'a\\tb\\nc\\rd\\\\e');
+    assert.equal(copyField(42), '42');
+    assert.equal(copyField(false), 'false');
+  });
+
+  it('writes arrays as quoted text-array literals', () => {
+    assert.equal(copyField(['shop', 'admin']), '{"shop","admin"}');
+    assert.equal(copyField([]), '{}');
+    // Quote and backslash escaped for the array literal, then the backslashes again for COPY.
+    assert.equal(copyField(['a"b', 'c\\d', 'e,f']), '{"a\\\\"b","c\\\\\\\\d","e,f"}');
+  });
+
+  it('joins fields with tabs and ends every row with a newline', () => {
+    assert.equal(copyText([[1, 'x', null], [2, 'y\tz', ['a']]]), '1\tx\t\\N\n2\ty\\tz\t{"a"}\n');
+  });
+});
