@@ -33,6 +33,12 @@ export interface SystemOptions {
   /** The environment repository to copy (a folder of files); the demo's example by default. */
   envRepoSource?: string;
   /**
+   * Let the repo-watcher push (promotions): it watches a bare origin (`originDir`) that `repoDir`
+   * is a clone of, since Git cannot push to a checked-out branch. Commits made in `repoDir` must
+   * then be pushed to `origin`. Default false: the watcher reads `repoDir` itself.
+   */
+  isRepoPushable?: boolean;
+  /**
    * Run NATS in operator mode and register every cluster through the audit API (`driftless
    * cluster add`), each agent enrolling with its bootstrap token, as in production. Only
    * possible when the system starts its own nats-server; default true.
@@ -54,6 +60,8 @@ export interface RunningSystem {
   webhookSecret: string;
   repoName: string;
   repoDir: string;
+  /** The bare repository the watcher watches and pushes to, when `isRepoPushable`; else `repoDir`. */
+  originDir: string;
   sims: readonly KubeSim[];
   /** Whether NATS runs in operator mode with registered, enrolled agents. */
   isOperatorMode: boolean;
@@ -179,6 +187,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     // The environment repository, a real Git repository on disk.
     const repoName = 'demo';
     const repoDir = join(dataDir, 'envrepo');
+    const originDir = options.isRepoPushable === true ? join(dataDir, 'envrepo.git') : repoDir;
     const source = options.envRepoSource ?? join(REPO_ROOT, 'test', 'fixtures', 'envrepo');
     await step(`Creating the environment repository from ${source.startsWith(REPO_ROOT) ? source.slice(REPO_ROOT.length + 1) : source}`, async () => {
       cpSync(source, repoDir, { recursive: true });
@@ -188,6 +197,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await git(repoDir, ['init', '-q', '-b', 'main']);
       await git(repoDir, ['add', '-A']);
       await git(repoDir, ['commit', '-q', '-m', 'Initial environment: CandyStore and HipsterStore'], { name: 'Platform Team', email: 'platform@example.com' });
+      if (options.isRepoPushable === true) {
+        await git(dataDir, ['clone', '-q', '--bare', repoDir, originDir]);
+        await git(repoDir, ['remote', 'add', 'origin', originDir]);
+        await git(repoDir, ['fetch', '-q', 'origin']);
+        await git(repoDir, ['branch', '-q', '--set-upstream-to', 'origin/main', 'main']);
+      }
     });
 
     // The control plane.
@@ -232,7 +247,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         env: {
           ...common,
           ...credsOf('repo-watcher'),
-          DRIFTLESS_WATCHER_REPOS: `${repoName}=${repoDir}#main`,
+          DRIFTLESS_WATCHER_REPOS: `${repoName}=${originDir}#main`,
           DRIFTLESS_WATCHER_WEBHOOK_SECRETS: `${repoName}=${webhookSecret}`,
           DRIFTLESS_WATCHER_MIRROR_DIR: join(dataDir, 'mirrors'),
           DRIFTLESS_WATCHER_POLL_INTERVAL_MS: '30000',
@@ -306,6 +321,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       webhookSecret,
       repoName,
       repoDir,
+      originDir,
       sims,
       isOperatorMode: auth !== undefined,
       cli,
