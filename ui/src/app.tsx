@@ -12,11 +12,12 @@ import { SignInPage } from './pages/sign-in.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionContext, TOKEN_KEY, type Session } from './session.js';
 
-type Auth = { state: 'checking'; token: string } | { state: 'signed-out'; message: string | undefined } | { state: 'signed-in'; token: string; who: WhoAmI };
+type Auth = { state: 'signed-out'; message: string | undefined } | { state: 'signed-in'; token: string; who: WhoAmI | null };
 
 function initialAuth(): Auth {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  return token === null ? { state: 'signed-out', message: undefined } : { state: 'checking', token };
+  // A stored token is used at once (the page's data loads while /v1/whoami answers); a refused one ends the session.
+  return token === null ? { state: 'signed-out', message: undefined } : { state: 'signed-in', token, who: null };
 }
 
 export function App() {
@@ -29,23 +30,25 @@ export function App() {
   }, []);
 
   // A stored token is checked once at start: it may have been revoked since.
+  const pendingToken = auth.state === 'signed-in' && auth.who === null ? auth.token : undefined;
   useEffect(() => {
-    if (auth.state !== 'checking') return;
-    const { token } = auth;
-    createApiClient(token, () => undefined)
+    if (pendingToken === undefined) return;
+    createApiClient(pendingToken, () => undefined)
       .get<WhoAmI>('/v1/whoami')
       .then(
-        (who) => setAuth({ state: 'signed-in', token, who }),
-        (err: unknown) => (err instanceof UnauthenticatedError ? signOut(err.message) : setAuth({ state: 'signed-in', token, who: { name: 'unknown', role: 'viewer' } })),
+        (who) => setAuth((a) => (a.state === 'signed-in' && a.token === pendingToken ? { ...a, who } : a)),
+        (err: unknown) => {
+          if (err instanceof UnauthenticatedError) signOut(err.message);
+        },
       );
-  }, [auth, signOut]);
+  }, [pendingToken, signOut]);
 
-  const session = useMemo<Session | null>(
-    () => (auth.state === 'signed-in' ? { api: createApiClient(auth.token, signOut), who: auth.who, signOut } : null),
-    [auth, signOut],
-  );
+  // A new client only for a new token: the role arriving must not restart every page's loads.
+  const token = auth.state === 'signed-in' ? auth.token : undefined;
+  const api = useMemo(() => (token === undefined ? null : createApiClient(token, signOut)), [token, signOut]);
+  const who = auth.state === 'signed-in' ? auth.who : null;
+  const session = useMemo<Session | null>(() => (api ? { api, who, signOut } : null), [api, who, signOut]);
 
-  if (auth.state === 'checking') return <p role="status">Checking your token…</p>;
   if (!session) {
     return (
       <SignInPage
@@ -82,7 +85,7 @@ export function App() {
           </ul>
         </nav>
         <div className="who">
-          Signed in as <strong>{session.who.name}</strong> <span className={`role role-${session.who.role}`}>{session.who.role}</span>
+          Signed in as <strong>{session.who?.name ?? '…'}</strong> {session.who && <span className={`role role-${session.who.role}`}>{session.who.role}</span>}
           <button type="button" className="quiet" onClick={() => signOut()}>
             Sign out
           </button>

@@ -10,7 +10,8 @@ export const TOKEN_KEY = 'driftless.token';
 
 export interface Session {
   api: ApiClient;
-  who: WhoAmI;
+  /** Null while a stored token is being checked: pages load meanwhile, actions wait for it. */
+  who: WhoAmI | null;
   signOut: (reason?: string) => void;
 }
 
@@ -25,6 +26,6 @@ export function useSession(): Session {
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /** Whether the caller may use an action that needs `needed` (the API checks again). */
-export function isAllowed(who: WhoAmI, needed: Role): boolean {
-  return RANK[who.role] >= RANK[needed];
+export function isAllowed(who: WhoAmI | null, needed: Role): boolean {
+  return who !== null && RANK[who.role] >= RANK[needed];
 }

@@ -1,21 +1,16 @@
 /** Home: the fleet matrix, components × clusters grouped by stage, filtered by app, stage, label and name, updated live. */
 import { useMemo, useRef } from 'react';
 import { getAll } from '../api/client.js';
-import type { Cluster, InventoryItem, Transition } from '../api/types.js';
+import type { InventoryItem, Transition } from '../api/types.js';
 import { cellView, TONE_ICON, TONE_WORD, Tone } from '../core/cell.js';
 import { buildMatrix, mergeItems, type MatrixFilters } from '../core/matrix.js';
 import { href } from '../core/route.js';
 import { Empty, ErrorBox, LiveBadge, Loading, PageTitle } from '../components/common.js';
 import { MatrixGrid } from '../components/matrix-grid.js';
 import { useTransitions } from '../live.js';
-import { useLoad } from '../load.js';
+import { useFleet } from '../fleet-data.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
-
-interface FleetData {
-  clusters: Cluster[];
-  items: InventoryItem[];
-}
 
 /** Live changes touching the same cells within this window are fetched together. */
 const REFRESH_DEBOUNCE_MS = 150;
@@ -23,16 +18,7 @@ const REFRESH_DEBOUNCE_MS = 150;
 export function FleetPage({ query }: { query: URLSearchParams }) {
   const { api } = useSession();
   const filters: MatrixFilters = { app: query.get('app') ?? '', stage: query.get('stage') ?? '', label: query.get('label') ?? '', component: query.get('q') ?? '' };
-  const fleet = useLoad<FleetData>(
-    async (signal) => {
-      const [clusters, items] = await Promise.all([
-        getAll<Cluster>(api, '/v1/clusters', { limit: 1000 }, signal),
-        getAll<InventoryItem>(api, '/v1/inventory', { limit: 50_000 }, signal),
-      ]);
-      return { clusters, items };
-    },
-    [api],
-  );
+  const fleet = useFleet(api);
 
   // Cells touched by live transitions, refreshed together: one request per (component, stage).
   const pending = useRef(new Map<string, Record<string, string>>());
@@ -42,7 +28,7 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
     const queries = [...pending.current.values()];
     pending.current.clear();
     void Promise.all(queries.map((q) => getAll<InventoryItem>(api, '/v1/inventory', { ...q, limit: 50_000 }))).then(
-      (pages) => fleet.update((data) => ({ ...data, items: mergeItems(data.items, pages.flat()) })),
+      (pages) => fleet.update((items) => mergeItems(items, pages.flat())),
       () => fleet.reload(),
     );
   };
@@ -134,7 +120,12 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
       <Legend />
       {fleet.error && <ErrorBox error={fleet.error} onRetry={fleet.reload} />}
       {!fleet.data && !fleet.error && <Loading what="the fleet" />}
-      {matrix && fleet.data?.items.length === 0 && (
+      {fleet.data && !fleet.data.isComplete && (
+        <p className="muted" role="status">
+          Loading clusters: {fleet.data.loadedClusters} of {fleet.data.clusters.length}…
+        </p>
+      )}
+      {matrix && fleet.data?.isComplete && fleet.data.items.length === 0 && (
         <Empty>
           <p>
             <strong>No component has been deployed anywhere yet.</strong>
@@ -142,7 +133,7 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
           <p>The matrix fills in as the repo-watcher publishes desired state and agents report back. Push a commit to the environment repository, or check the ledger for render failures.</p>
         </Empty>
       )}
-      {matrix && fleet.data && fleet.data.items.length > 0 && matrix.components.length === 0 && (
+      {matrix && fleet.data?.isComplete && fleet.data.items.length > 0 && matrix.components.length === 0 && (
         <Empty>
           <p>Nothing matches these filters.</p>
           <button type="button" onClick={() => navigate(href.fleet(), { replace: true })}>

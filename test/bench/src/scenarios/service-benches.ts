@@ -97,6 +97,14 @@ export const SERVICE_BENCHES: readonly ServiceBenchSpec[] = [
         grab(lines, /^(transitions, one cluster\+component, 100 newest\s+.*)$/)?.replace(/\s{2,}/g, ' '),
       ]),
   },
+  {
+    name: 'ui: fleet matrix of 100 clusters × 200 components in headless Chromium',
+    cwd: 'test/bench',
+    script: 'src/scenarios/ui-matrix.ts',
+    timeoutMs: 300_000,
+    highlights: (lines) =>
+      defined([grab(lines, /^(fleet matrix .*first screen of cells: .*)$/), grab(lines, /^(whole fleet loaded into the matrix: .*)$/), grab(lines, /^(target < \d+ ms for the first screen: .*)$/)]),
+  },
 ];
 
 function lastJson(lines: readonly string[]): Record<string, unknown> | undefined {
