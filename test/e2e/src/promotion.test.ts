@@ -30,6 +30,7 @@ interface Promotion {
 
 interface HeldChange {
   commit: { sha: string };
+  isApprovable: boolean;
   reasons: { rule: string; stage: string; message: string }[];
   approvers: string[];
   releasedAt: string | null;
@@ -165,8 +166,8 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
       const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
       return changes.find((c) => c.commit.sha === sha);
     });
-    assert.equal(held.reasons[0]?.rule, 'author');
-    assert.match(held.reasons[0]?.message ?? '', /mallory@elsewhere\.org may not change stage prod/);
+    const author = held.reasons.find((r) => r.rule === 'author');
+    assert.match(author?.message ?? '', /mallory@elsewhere\.org may not change stage prod/);
     const heldRow = (await transitions('kind=change_held')).find((t) => t.commitSha === sha);
     assert.equal(heldRow?.actor, 'mallory@elsewhere.org');
     assert.equal((await inventory()).find((i) => i.cluster === 'prod-2')?.desired?.version, '1.0.0', 'nothing published for prod');
@@ -177,6 +178,38 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     await running(['prod-2', 'prod-3'], '1.2.0');
     const approvals = (await transitions('kind=change_approved')).filter((t) => t.commitSha === sha).map((t) => t.actor);
     assert.deepEqual(approvals.sort(), ['token:bob', 'token:carol']);
+  });
+
+  it('holds a hand-made commit that would change more prod clusters than the brake allows', async () => {
+    const sha = await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart 1.2.1 to prod', 'versions/prod.yaml', setCart('1.2.1'));
+    const held = await system.waitFor('the commit to be held by the brake', async () => {
+      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
+      return changes.find((c) => c.commit.sha === sha);
+    });
+    assert.deepEqual(
+      held.reasons.map((r) => r.rule),
+      ['brake'],
+    );
+    assert.match(held.reasons[0]?.message ?? '', /2/);
+    assert.equal((await inventory()).find((i) => i.cluster === 'prod-2')?.desired?.version, '1.2.0');
+    await system.cli(['changes', 'approve', sha], token.bob);
+    await system.cli(['changes', 'approve', sha], token.carol);
+    await running(['prod-2', 'prod-3'], '1.2.1');
+  });
+
+  it('refuses to release an unsigned change to manifests that must be signed', async () => {
+    const sha = await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart: a team label', 'components/cart/deployment.yaml', (text) =>
+      text.replace('app.kubernetes.io/name: cart\n', 'app.kubernetes.io/name: cart\n    team: checkout\n'),
+    );
+    const held = await system.waitFor('the unsigned commit to be held', async () => {
+      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
+      return changes.find((c) => c.commit.sha === sha);
+    });
+    assert.equal(held.isApprovable, false);
+    assert.ok(held.reasons.some((r) => r.rule === 'signature' && /not signed/.test(r.message)), JSON.stringify(held.reasons));
+    await assert.rejects(system.cli(['changes', 'approve', sha], token.bob), /cannot be released by an approval/);
+    const table = await system.cli(['changes'], token.bob);
+    assert.match(table, new RegExp(`${sha.slice(0, 12)}.*refused`));
   });
 
   it('keeps every step in a ledger that verifies', async () => {
