@@ -359,13 +359,52 @@ describe('promotions: API, engine, promote command and ledger', () => {
     assert.deepEqual(rows.find((r) => r.kind === 'promotion_halted')?.detail['clusters'], ['prod-2']);
   });
 
+  it('rolls out in waves to the end: each wave healthy, then a final commit of the stage file', async () => {
+    const created = await call('POST', '/v1/promotions', 'alice', { component: 'cart', toStage: 'prod', version: '1.4.0', wave: 2 });
+    assert.equal(created.status, 201);
+    const id = created.json().id as string;
+    const healthy = async (clusters: string[]) => {
+      for (const cluster of clusters) {
+        const t = Date.now();
+        await record([
+          events.applied({ cluster, component: 'cart', version: '1.4.0', time: new Date(t) }),
+          events.healthChanged({ cluster, component: 'cart', version: '1.4.0', from: 'Healthy', to: 'Progressing', time: new Date(t + 1) }),
+          events.healthChanged({ cluster, component: 'cart', version: '1.4.0', from: 'Progressing', to: 'Healthy', time: new Date(t + 2) }),
+        ]);
+      }
+    };
+    await eventually(() => (watcher.commits(id).length === 1 ? true : undefined), { what: 'wave 1 committed' });
+    assert.deepEqual(watcher.commits(id)[0]?.clusters, ['prod-1', 'prod-2']);
+    await healthy(['prod-1']);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(watcher.commits(id).length, 1, 'prod-2 is not healthy yet');
+    await healthy(['prod-2']);
+    await eventually(() => (watcher.commits(id).length === 2 ? true : undefined), { what: 'wave 2 committed' });
+    assert.deepEqual(watcher.commits(id)[1]?.clusters, ['prod-3']);
+    await healthy(['prod-3']);
+    const done = await waitForStatus(id, 'committed');
+    const final = watcher.commits(id)[2];
+    assert.equal(final?.promotionId, `${id}.final`);
+    assert.equal(final?.clusters, undefined, 'the final commit edits the stage file and drops the pins');
+    assert.deepEqual(
+      done.waves.map((w: { wave: number; clusters: string[]; commitSha: string | null }) => [w.wave, w.clusters, w.commitSha !== null]),
+      [
+        [1, ['prod-1', 'prod-2'], true],
+        [2, ['prod-3'], true],
+      ],
+    );
+    assert.equal(done.commits.length, 3);
+    watcher.stageVersions.prod = { cart: '1.4.0' };
+  });
+
   it('rolls back to the version the stage ran before, skipping gates when the policy exempts rollbacks', async () => {
     watcher.gates.prod = { soakSeconds: 0, approvals: 2, windows: [], isRollbackExempt: true };
     const created = await call('POST', '/v1/promotions', 'alice', { component: 'cart', toStage: 'prod', kind: 'rollback' });
     assert.equal(created.status, 201);
     const body = created.json();
     assert.equal(body.kind, 'rollback');
-    assert.equal(body.components[0].version, '1.0.0', 'the version before 1.1.0 on prod, from the ledger');
+    // The ledger saw prod's desired versions 1.0.0 then 1.1.0 (this test's watcher publishes none).
+    assert.equal(body.components[0].version, '1.0.0', 'the version prod ran before 1.1.0, from the ledger');
     const done = await waitForStatus(body.id, 'committed');
     assert.equal(done.approvals.length, 0);
     assert.equal(watcher.commits(body.id)[0]?.kind, 'rollback');
@@ -425,6 +464,36 @@ describe('promotions: API, engine, promote command and ledger', () => {
       'released commits leave the list',
     );
     assert.equal((await call('GET', '/v1/changes?all=true', 'vic')).json().items.length, 2);
+  });
+
+  it('documents the promotion and change routes with request and response schemas', async () => {
+    const doc = (await call('GET', '/openapi.json', null)).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>> };
+    for (const [path, method] of [
+      ['/v1/promotions', 'post'],
+      ['/v1/promotions', 'get'],
+      ['/v1/promotions/{id}', 'get'],
+      ['/v1/promotions/{id}/approve', 'post'],
+      ['/v1/promotions/{id}/reject', 'post'],
+      ['/v1/changes', 'get'],
+      ['/v1/changes/{sha}/approve', 'post'],
+    ] as const) {
+      const op = doc.paths[path]?.[method];
+      assert.ok(op, `${method} ${path}`);
+      assert.ok(op.responses['401'] && op.responses['403'], `${method} ${path} documents 401 and 403`);
+      assert.ok(op.responses['200'] ?? op.responses['201'] ?? op.responses['202'], `${method} ${path} documents its success`);
+    }
+    assert.ok(doc.paths['/v1/promotions']?.['post']?.requestBody, 'the request body is documented');
+  });
+
+  it('lets one engine drive promotions at a time (the lease)', async () => {
+    const first = new PgEngineLease(db.sql, 0x7465737431n);
+    const second = new PgEngineLease(db.sql, 0x7465737431n);
+    assert.equal(await first.hold(), true);
+    assert.equal(await first.hold(), true, 'holding it again keeps it');
+    assert.equal(await second.hold(), false);
+    await first.release();
+    assert.equal(await second.hold(), true, 'taken over once released');
+    await second.release();
   });
 
   it('creates tokens with an email the commits are authored with', async () => {
