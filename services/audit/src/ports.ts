@@ -9,7 +9,7 @@ import type { TransitionKind } from './core/kinds.js';
 import type { LedgerRow } from './core/ledger.js';
 import type { Role } from './core/roles.js';
 import type { StageVersions } from './core/skew.js';
-import type { ComponentState, Stamp } from './core/state.js';
+import type { ComponentState, Stamp, SyncFacts } from './core/state.js';
 
 export interface DeadLetter {
   /** Identifies the message, so a redelivered dead letter is stored once. */
@@ -74,6 +74,17 @@ export interface InventoryQuery {
 export interface InventoryRow {
   state: ComponentState;
   stage: string | null;
+}
+
+/** One cell of the fleet matrix: the few facts a fleet-wide view shows, without times or hashes. */
+export interface InventoryCell extends SyncFacts {
+  cluster: string;
+  component: string;
+  stage: string | null;
+  desiredVersion: string | null;
+  appliedVersion: string | null;
+  health: string | null;
+  isDrifted: boolean;
 }
 
 export interface ClusterSummary {
@@ -143,6 +154,10 @@ export type DiffBasis = 'desired' | 'applied';
 export interface AuditQueries {
   transitions(query: TransitionQuery): Promise<Page<LedgerRow, Stamp>>;
   inventory(query: InventoryQuery): Promise<Page<InventoryRow, { cluster: string; component: string }> & { stageVersions: StageVersions[] }>;
+  /** The same rows as `inventory`, reduced to the fleet matrix's cells. */
+  inventoryCells(query: InventoryQuery): Promise<Page<InventoryCell, { cluster: string; component: string }> & { stageVersions: StageVersions[] }>;
+  /** The ledger's newest row: every change of the derived state is committed with a new one. */
+  ledgerTip(): Promise<ChainTip>;
   /** Every state of one component, on every cluster. */
   statesOfComponent(component: string): Promise<InventoryRow[]>;
   /** The position of the newest row naming a commit, or null if the ledger never saw it. */

@@ -20,6 +20,7 @@ import type {
   CommitActivity,
   DeadLetterRecord,
   DiffBasis,
+  InventoryCell,
   InventoryQuery,
   InventoryRow,
   Page,
@@ -82,21 +83,62 @@ export class PgAuditQueries implements AuditQueries {
   inventory(q: InventoryQuery): Promise<Page<InventoryRow, { cluster: string; component: string }> & { stageVersions: StageVersions[] }> {
     const { sql } = this;
     return this.run(async () => {
-      const where: PendingQuery<Row[]>[] = [];
-      if (q.cluster !== undefined) where.push(sql`s.cluster = ${q.cluster}`);
-      if (q.component !== undefined) where.push(sql`s.component = ${q.component}`);
-      if (q.stage !== undefined) where.push(sql`s.stage = ${q.stage}`);
-      if (q.after !== undefined) where.push(sql`(s.cluster, s.component) > (${q.after.cluster}, ${q.after.component})`);
-      const rows = await sql<DbRow[]>`select s.* from component_state s where ${and(sql, where)} order by s.cluster, s.component limit ${q.limit + 1}`;
+      const rows = await sql<DbRow[]>`select s.* from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`;
       const result = page(rows.map(toInventoryRow), q.limit, (last) => ({ cluster: last.state.cluster, component: last.state.component }));
+      return { ...result, stageVersions: await this.stageVersions(result.items.map((r) => ({ stage: r.stage, component: r.state.component }))) };
+    });
+  }
+
+  inventoryCells(q: InventoryQuery): Promise<Page<InventoryCell, { cluster: string; component: string }> & { stageVersions: StageVersions[] }> {
+    const { sql } = this;
+    return this.run(async () => {
+      // Only the columns a cell shows, as arrays rather than objects: a whole fleet is tens of thousands of rows.
+      const rows = await sql`
+        select s.cluster, s.component, s.stage, s.desired_version, s.applied_version, s.health, s.drift = 'Drifted',
+          s.is_removed, s.problem_kind is not null, s.desired_at is not null,
+          coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)
+        from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`.values();
+      const cells = rows.map(
+        (r): InventoryCell => ({
+          cluster: r[0] as string,
+          component: r[1] as string,
+          stage: r[2] as string | null,
+          desiredVersion: r[3] as string | null,
+          appliedVersion: r[4] as string | null,
+          health: r[5] as string | null,
+          isDrifted: r[6] === true,
+          isRemoved: r[7] === true,
+          hasProblem: r[8] === true,
+          hasDesired: r[9] === true,
+          isAppliedDesired: r[10] === true,
+        }),
+      );
+      const result = page(cells, q.limit, (last) => ({ cluster: last.cluster, component: last.component }));
       return { ...result, stageVersions: await this.stageVersions(result.items) };
     });
   }
 
+  ledgerTip(): Promise<ChainTip> {
+    return this.run(async () => {
+      const [tip] = await this.sql<{ seq: string; hash: string }[]>`select seq, hash from transitions order by seq desc limit 1`;
+      return tip ? { seq: n(tip.seq), hash: tip.hash } : EMPTY_TIP;
+    });
+  }
+
+  private inventoryWhere(q: InventoryQuery): PendingQuery<Row[]> {
+    const { sql } = this;
+    const where: PendingQuery<Row[]>[] = [];
+    if (q.cluster !== undefined) where.push(sql`s.cluster = ${q.cluster}`);
+    if (q.component !== undefined) where.push(sql`s.component = ${q.component}`);
+    if (q.stage !== undefined) where.push(sql`s.stage = ${q.stage}`);
+    if (q.after !== undefined) where.push(sql`(s.cluster, s.component) > (${q.after.cluster}, ${q.after.component})`);
+    return and(sql, where);
+  }
+
   /** The distinct versions across each (stage, component) group the rows belong to. */
-  private async stageVersions(rows: readonly InventoryRow[]): Promise<StageVersions[]> {
+  private async stageVersions(rows: readonly { stage: string | null; component: string }[]): Promise<StageVersions[]> {
     const groups = new Map<string, { stage: string; component: string }>();
-    for (const r of rows) if (r.stage !== null) groups.set(`${r.stage}/${r.state.component}`, { stage: r.stage, component: r.state.component });
+    for (const r of rows) if (r.stage !== null) groups.set(`${r.stage}/${r.component}`, { stage: r.stage, component: r.component });
     if (groups.size === 0) return [];
     const keys = [...groups.values()];
     // Reads the trigger-maintained summary: a few rows per group, however large the fleet.

@@ -147,10 +147,28 @@ export const SyncStatus = {
 } as const;
 export type SyncStatus = (typeof SyncStatus)[keyof typeof SyncStatus];
 
+/** What sync depends on, so a slim projection of the state (the fleet matrix) can judge it too. */
+export interface SyncFacts {
+  isRemoved: boolean;
+  hasProblem: boolean;
+  hasDesired: boolean;
+  /** What runs has the content hash of what should run. */
+  isAppliedDesired: boolean;
+}
+
+export function syncOf(facts: SyncFacts): SyncStatus {
+  if (facts.isRemoved) return SyncStatus.removed;
+  if (facts.hasProblem) return SyncStatus.failed;
+  if (!facts.hasDesired) return SyncStatus.unknown;
+  return facts.isAppliedDesired ? SyncStatus.synced : SyncStatus.outOfSync;
+}
+
 /** Whether what runs is what should run, judged by content hash (versions can repeat across edits). */
 export function syncStatusOf(state: ComponentState): SyncStatus {
-  if (state.desired?.isRemoved) return SyncStatus.removed;
-  if (state.problem) return SyncStatus.failed;
-  if (!state.desired) return SyncStatus.unknown;
-  return state.applied?.hash === state.desired.hash ? SyncStatus.synced : SyncStatus.outOfSync;
+  return syncOf({
+    isRemoved: state.desired?.isRemoved === true,
+    hasProblem: state.problem !== null,
+    hasDesired: state.desired !== null,
+    isAppliedDesired: state.desired !== null && state.applied?.hash === state.desired.hash,
+  });
 }

@@ -344,6 +344,7 @@ describe('audit HTTP API', () => {
       const expected = [
         '/v1/transitions',
         '/v1/inventory',
+        '/v1/inventory/matrix',
         '/v1/components/{name}/blast-radius',
         '/v1/diff',
         '/v1/commits/{sha}',

@@ -1,8 +1,8 @@
 /** Core and port values → the JSON shapes of the API (times as RFC 3339 strings). */
 import type { LedgerRow } from '../core/ledger.js';
 import { NO_SKEW, skewOf, skewKey, type StageVersions } from '../core/skew.js';
-import { syncStatusOf } from '../core/state.js';
-import type { ClusterSummary, InventoryRow } from '../ports.js';
+import { syncOf, syncStatusOf } from '../core/state.js';
+import type { ClusterSummary, InventoryCell, InventoryRow } from '../ports.js';
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
@@ -37,6 +37,33 @@ export function presentInventory(rows: readonly InventoryRow[], stageVersions: r
     sync: syncStatusOf(state),
     skew: (stage === null ? undefined : skews.get(skewKey(stage, state.component))) ?? NO_SKEW,
   }));
+}
+
+/** Cells → the fleet matrix: names once in sorted lists, rows as arrays in `MATRIX_COLUMNS` order. */
+export function presentMatrix(cells: readonly InventoryCell[], stageVersions: readonly StageVersions[], isSkewedFilter: boolean | undefined) {
+  const skews = new Map(stageVersions.map((v) => [skewKey(v.stage, v.component), skewOf(v)]));
+  const isSkewed = (c: InventoryCell) => {
+    const skew = c.stage === null ? undefined : skews.get(skewKey(c.stage, c.component));
+    return skew !== undefined && (skew.isDesiredSkewed || skew.isAppliedSkewed);
+  };
+  const kept = isSkewedFilter === undefined ? cells : cells.filter((c) => isSkewed(c) === isSkewedFilter);
+  const clusters = [...new Set(kept.map((c) => c.cluster))].sort();
+  const components = [...new Set(kept.map((c) => c.component))].sort();
+  const clusterIndex = new Map(clusters.map((name, i) => [name, i]));
+  const componentIndex = new Map(components.map((name, i) => [name, i]));
+  const rows = kept.map((c) => [
+    clusterIndex.get(c.cluster) ?? -1,
+    componentIndex.get(c.component) ?? -1,
+    c.stage,
+    c.desiredVersion,
+    c.appliedVersion,
+    c.health,
+    syncOf(c),
+    c.isDrifted,
+    isSkewed(c),
+    c.hasProblem,
+  ]);
+  return { clusters, components, rows };
 }
 
 export function presentCluster(c: ClusterSummary) {

@@ -125,6 +125,22 @@ export const InventoryQuerySchema = Type.Object({
 
 export const InventoryPageSchema = Type.Object({ items: Type.Array(Type.Ref('InventoryItem')), nextCursor: Nullable(Type.String()) });
 
+/** The columns of a fleet-matrix row, in order. */
+export const MATRIX_COLUMNS = ['cluster', 'component', 'stage', 'desiredVersion', 'appliedVersion', 'health', 'sync', 'isDrifted', 'isSkewed', 'hasProblem'] as const;
+
+export const InventoryMatrixQuerySchema = Type.Omit(InventoryQuerySchema, ['limit']);
+
+export const InventoryMatrixSchema = Type.Object({
+  clusters: Type.Array(Type.String(), { description: 'The clusters of the rows, sorted; a row names one by its index' }),
+  components: Type.Array(Type.String(), { description: 'The components of the rows, sorted; a row names one by its index' }),
+  columns: Type.Array(Type.String(), { description: `Always ${MATRIX_COLUMNS.join(', ')}` }),
+  rows: Type.Array(Type.Array(Nullable(Type.Union([Type.Integer(), Type.String(), Type.Boolean()]))), {
+    description:
+      'One per (cluster, component), ordered by cluster then component: [cluster index, component index, stage, desired version, applied version, health, sync, is drifted, is skewed (desired or applied), has an unresolved problem]',
+  }),
+  nextCursor: Nullable(Type.String({ description: 'Set when the fleet has more than 50 000 rows: pass it back as cursor' })),
+});
+
 export const PlacementSchema = Type.Object({
   cluster: Type.String(),
   stage: Nullable(Type.String()),
