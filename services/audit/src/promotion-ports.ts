@@ -61,6 +61,8 @@ export interface PromotionStore {
    */
   transition(id: string, from: readonly PromotionStatus[], change: PromotionChange): Promise<PromotionRecord | undefined>;
   approvals(id: string): Promise<Approval[]>;
+  /** The approvals of several promotions at once (for listings), by promotion id. */
+  approvalsOf(ids: readonly string[]): Promise<Map<string, Approval[]>>;
   /** Records an approval while the status is one of `from`; 'duplicate' if this approver approved already. */
   addApproval(id: string, from: readonly PromotionStatus[], approval: Approval): Promise<'added' | 'duplicate' | 'closed'>;
 }

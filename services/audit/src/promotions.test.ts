@@ -272,6 +272,9 @@ describe('promotions: API, engine, promote command and ledger', () => {
     watcher.gates.test = { ...NO_GATES, approvals: 1 };
     const id = (await call('POST', '/v1/promotions', 'bob', { component: 'cart', toStage: 'test', version: '1.3.0' })).json().id as string;
     await waitForStatus(id, 'waiting');
+    const second = await call('POST', '/v1/promotions', 'carol', { component: 'cart', toStage: 'test', version: '1.3.0' });
+    assert.equal(second.status, 409, 'one open promotion per component and stage');
+    assert.match(second.json().detail, new RegExp(`promotion ${id} .* is still waiting`));
     assert.equal((await call('POST', `/v1/promotions/${id}/reject`, 'vic', { reason: 'no' })).status, 403);
     assert.equal((await call('POST', `/v1/promotions/${id}/reject`, 'alice', {})).status, 400, 'a reason is required');
     const rejected = await call('POST', `/v1/promotions/${id}/reject`, 'alice', { reason: 'payment freeze this week' });

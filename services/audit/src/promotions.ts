@@ -176,6 +176,14 @@ export class Promotions {
     if (!isRoleAtLeast(caller.role, Role.operator)) throw new ForbiddenError(`promotions need the operator role; token "${caller.name}" has the ${caller.role} role`);
     const id = newPromotionId();
     const planned = await this.plan(input, caller, id);
+    // Two open promotions of one component into one stage would race each other's commits.
+    const names = new Set(planned.plan.components.map((c) => c.component));
+    const busy = (await this.deps.store.open()).find((p) => p.repo === planned.repo && p.stage === input.toStage && p.components.some((c) => names.has(c.component)));
+    if (busy) {
+      throw new ConflictError(
+        `promotion ${busy.id} (${busy.components.map((c) => `${c.component} ${c.version}`).join(', ')}) into ${busy.stage} is still ${busy.status}; wait for it or reject it first`,
+      );
+    }
     const unchanged = planned.plan.components.filter((c) => c.currentVersion === c.version).map((c) => `${c.component} ${c.version}`);
     if (planned.plan.changes.length === 0 && input.clusters === undefined && input.selector === undefined) {
       throw new ConflictError(`nothing to promote: stage ${input.toStage} already runs ${unchanged.join(', ') || 'these versions'} everywhere`);
@@ -224,6 +232,10 @@ export class Promotions {
 
   list(query: PromotionQuery) {
     return this.deps.store.list(query);
+  }
+
+  approvalsOf(ids: readonly string[]): Promise<Map<string, Approval[]>> {
+    return this.deps.store.approvalsOf(ids);
   }
 
   async approve(id: string, caller: PromotionCaller, comment: string | null): Promise<PromotionRecord> {

@@ -168,6 +168,18 @@ export class PgPromotionStore implements PromotionStore, LedgerFacts, TokenPeopl
     });
   }
 
+  approvalsOf(ids: readonly string[]): Promise<Map<string, Approval[]>> {
+    return this.run(async () => {
+      const out = new Map<string, Approval[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return out;
+      const rows = await this.sql<{ promotion_id: string; approver: string; approver_role: Role; comment: string | null; approved_at: Date }[]>`
+        select promotion_id, approver, approver_role, comment, approved_at from promotion_approvals
+        where promotion_id = any(${[...ids]}::text[]) order by approved_at, approver`;
+      for (const r of rows) out.get(r.promotion_id)?.push({ approver: r.approver, role: r.approver_role, comment: r.comment, at: r.approved_at });
+      return out;
+    });
+  }
+
   addApproval(id: string, from: readonly PromotionStatus[], a: Approval): Promise<'added' | 'duplicate' | 'closed'> {
     return this.run(() =>
       this.sql.begin(async (tx) => {

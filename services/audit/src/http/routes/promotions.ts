@@ -125,7 +125,8 @@ export function promotionRoutes(promotions: Promotions): FastifyPluginCallbackTy
           ...(after === undefined ? {} : { after: { createdAt: new Date(after[0]), id: after[1] } }),
           limit: q.limit,
         });
-        const items = await Promise.all(page.items.map(async (p) => summary(p, await promotions.approvals(p.id))));
+        const approvals = await promotions.approvalsOf(page.items.map((p) => p.id));
+        const items = page.items.map((p) => summary(p, approvals.get(p.id) ?? []));
         return { items, nextCursor: page.next === null ? null : encodeCursor('promotions', [page.next.createdAt.toISOString(), page.next.id]) };
       },
     );
