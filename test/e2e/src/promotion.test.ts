@@ -85,12 +85,19 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
   });
 
   it('promotes dev → test once cart has run healthy on dev for the soak time, authored as the requester', async () => {
+    await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart 1.2.0 to dev', 'versions/dev.yaml', setCart('1.2.0'));
+    await system.waitFor('dev-1 to want cart 1.2.0', async () => ((await inventory()).find((i) => i.cluster === 'dev-1')?.desired?.version === '1.2.0' ? true : undefined));
     const plan = await system.cli(['promote', 'cart', '--to', 'test', '--dry-run'], token.alice);
     assert.match(plan, /Promote cart 1\.1\.0 → 1\.2\.0 on test \(dev runs cart 1\.2\.0\)/);
-    assert.match(plan, /soak 3 s on dev/);
+    assert.match(plan, /soak 10 s on dev/);
     assert.match(plan, /test-1\s+cart\s+1\.1\.0\s+1\.2\.0\s+shop/);
 
     const requested = await cliJson<Promotion>(['promote', 'cart', '--to', 'test', '--yes', '--reason', 'weekly release'], 'alice');
+    const waiting = await statusOf(requested.id, 'waiting');
+    assert.equal(waiting.pending[0]?.gate, 'soak');
+    assert.match(waiting.pending[0]?.message ?? '', /cart 1\.2\.0 must run applied and Healthy on every dev cluster for 10 s: dev-1/);
+    assert.equal((await promotion(requested.id)).commits.length, 0, 'nothing committed while it soaks');
+
     const done = await statusOf(requested.id, 'committed');
     await running(['test-1'], '1.2.0');
     const sha = done.commits[0]?.sha ?? '';
@@ -98,6 +105,8 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     assert.equal(commit.commit?.authorEmail, 'alice@example.com');
     assert.match(commit.commit?.message ?? '', new RegExp(`Promotion: ${requested.id}`));
     assert.match(commit.commit?.message ?? '', /weekly release/);
+    const soaked = (await transitions('kind=promotion_waiting')).filter((t) => t.detail['promotionId'] === requested.id);
+    assert.ok(soaked.length > 0 && soaked.every((t) => t.actor === 'token:alice'), 'the wait is in the ledger');
   });
 
   it('promotes test → prod after two approvals by other operators, refusing the requester’s own', async () => {
