@@ -181,6 +181,7 @@ async function main(): Promise<void> {
       [
         '',
         'Driftless is running. Try it:',
+        `  web UI:        ${sys.apiUrl}/ui/  (sign in with the viewer token below${existsSync(join(root, 'ui', 'dist', 'index.html')) ? '' : '; build the UI first: npm run build -w @driftless/ui'})`,
         `  API docs:      ${sys.apiUrl}/docs`,
         `  viewer token:  export DRIFTLESS_API_URL=${sys.apiUrl} DRIFTLESS_TOKEN=${viewerToken}`,
         '  the CLI:       npx driftless inventory --stage prod',

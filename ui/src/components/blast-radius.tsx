@@ -57,7 +57,7 @@ export function BlastRadiusGraph({ radius }: { radius: BlastRadius }) {
         })}
       </svg>
       <figcaption className="muted">
-        {radius.apps.length} apps · {radius.clusterCount} clusters · stages {radius.stages.join(', ') || '—'} · versions running {radius.versions.join(', ') || '—'}
+        {radius.apps.length} apps · {radius.clusterCount} clusters · stages {[...radius.stages].sort(compareStages).join(', ') || '—'} · versions running {radius.versions.join(', ') || '—'}
       </figcaption>
     </figure>
   );

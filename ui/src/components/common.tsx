@@ -70,10 +70,13 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-export function PageTitle({ children, sub }: { children: ReactNode; sub?: ReactNode }) {
+export function PageTitle({ children, sub, isLive }: { children: ReactNode; sub?: ReactNode; isLive?: boolean }) {
   return (
     <div className="page-title">
-      <h1 id="page-heading">{children}</h1>
+      <div className="page-title-line">
+        <h1 id="page-heading">{children}</h1>
+        {isLive !== undefined && <LiveBadge isLive={isLive} />}
+      </div>
       {sub !== undefined && <p className="muted">{sub}</p>}
     </div>
   );

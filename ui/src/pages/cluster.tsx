@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { getAll } from '../api/client.js';
 import type { Cluster, InventoryItem } from '../api/types.js';
-import { ErrorBox, Empty, HealthBadge, LiveBadge, Loading, PageTitle, SyncBadge, When } from '../components/common.js';
+import { ErrorBox, Empty, HealthBadge, Loading, PageTitle, SyncBadge, When } from '../components/common.js';
 import { CommitLink } from '../components/common.js';
 import { href } from '../core/route.js';
 import { useTransitions } from '../live.js';
@@ -21,10 +21,9 @@ export function ClusterPage({ name }: { name: string }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <PageTitle sub={cluster.data ? `stage ${cluster.data.stage ?? '—'}` : undefined}>
+      <PageTitle isLive={isLive} sub={cluster.data ? `stage ${cluster.data.stage ?? '—'}` : undefined}>
         Cluster <span className="mono">{name}</span>
       </PageTitle>
-      <LiveBadge isLive={isLive} />
       {cluster.error && <ErrorBox error={cluster.error} onRetry={cluster.reload} />}
       {!cluster.data && !cluster.error && <Loading what="the cluster" />}
       {cluster.data && (

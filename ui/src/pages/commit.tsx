@@ -1,7 +1,7 @@
 /** One commit's progress across every cluster it touched: pending (desired), applied, healthy, failed — updated live. */
 import { useRef } from 'react';
 import type { CommitProgress, CommitTarget } from '../api/types.js';
-import { Empty, ErrorBox, HealthBadge, LiveBadge, Loading, PageTitle, When } from '../components/common.js';
+import { Empty, ErrorBox, HealthBadge, Loading, PageTitle, When } from '../components/common.js';
 import { Timeline } from '../components/timeline.js';
 import { shortSha } from '../core/format.js';
 import { href } from '../core/route.js';
@@ -36,10 +36,9 @@ export function CommitPage({ sha }: { sha: string }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <PageTitle sub={data?.commit ? `${data.commit.message.split('\n')[0] ?? ''} — ${data.commit.authorName} <${data.commit.authorEmail}>` : undefined}>
+      <PageTitle isLive={isLive} sub={data?.commit ? `${data.commit.message.split('\n')[0] ?? ''} — ${data.commit.authorName} <${data.commit.authorEmail}>` : undefined}>
         Commit <span className="mono" title={sha}>{shortSha(sha)}</span>
       </PageTitle>
-      <LiveBadge isLive={isLive} />
       {progress.error && <ErrorBox error={progress.error} onRetry={progress.reload} />}
       {!data && !progress.error && <Loading what="the commit" />}
       {data && total === 0 && (

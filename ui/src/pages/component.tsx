@@ -2,7 +2,7 @@
 import { useRef } from 'react';
 import type { BlastRadius, Page, Transition } from '../api/types.js';
 import { BlastRadiusGraph } from '../components/blast-radius.js';
-import { Empty, ErrorBox, HealthBadge, LiveBadge, Loading, PageTitle, SyncBadge } from '../components/common.js';
+import { Empty, ErrorBox, HealthBadge, Loading, PageTitle, SyncBadge } from '../components/common.js';
 import { Timeline } from '../components/timeline.js';
 import { href } from '../core/route.js';
 import { compareStages, NO_STAGE } from '../core/stages.js';
@@ -61,10 +61,9 @@ export function ComponentPage({ name }: { name: string }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <PageTitle sub={radius.data ? `${radius.data.clusterCount} clusters · ${radius.data.apps.length} apps` : undefined}>
+      <PageTitle isLive={isLive} sub={radius.data ? `${radius.data.clusterCount} clusters · ${radius.data.apps.length} apps` : undefined}>
         Component <span className="mono">{name}</span>
       </PageTitle>
-      <LiveBadge isLive={isLive} />
       {radius.error && <ErrorBox error={radius.error} onRetry={radius.reload} />}
       {!radius.data && !radius.error && <Loading what="the component" />}
       {radius.data && radius.data.placements.length === 0 && (

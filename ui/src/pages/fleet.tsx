@@ -5,7 +5,7 @@ import type { InventoryItem, Transition } from '../api/types.js';
 import { cellView, TONE_ICON, TONE_WORD, Tone } from '../core/cell.js';
 import { buildMatrix, mergeItems, type MatrixFilters } from '../core/matrix.js';
 import { href } from '../core/route.js';
-import { Empty, ErrorBox, LiveBadge, Loading, PageTitle } from '../components/common.js';
+import { Empty, ErrorBox, Loading, PageTitle } from '../components/common.js';
 import { MatrixGrid } from '../components/matrix-grid.js';
 import { useTransitions } from '../live.js';
 import { useFleet } from '../fleet-data.js';
@@ -69,7 +69,7 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
 
   return (
     <section aria-labelledby="page-heading" className="fleet">
-      <PageTitle
+      <PageTitle isLive={isLive}
         sub={
           summary && matrix ? (
             <>
@@ -115,16 +115,15 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
             <input id="filter-component" type="search" value={filters.component} placeholder="name contains…" onChange={(e) => setFilter('q', e.target.value)} />
           </div>
         </form>
-        <LiveBadge isLive={isLive} />
+        {fleet.data && !fleet.data.isComplete && (
+          <p className="muted loading-note" role="status">
+            Loading clusters: {fleet.data.loadedClusters} of {fleet.data.clusters.length}…
+          </p>
+        )}
       </div>
       <Legend />
       {fleet.error && <ErrorBox error={fleet.error} onRetry={fleet.reload} />}
       {!fleet.data && !fleet.error && <Loading what="the fleet" />}
-      {fleet.data && !fleet.data.isComplete && (
-        <p className="muted" role="status">
-          Loading clusters: {fleet.data.loadedClusters} of {fleet.data.clusters.length}…
-        </p>
-      )}
       {matrix && fleet.data?.isComplete && fleet.data.items.length === 0 && (
         <Empty>
           <p>

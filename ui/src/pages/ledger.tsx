@@ -2,7 +2,7 @@
 import { TRANSITION_KINDS } from '@driftless/audit/kinds';
 import { useState, type FormEvent } from 'react';
 import type { Page, Transition, TransitionKind, Verification } from '../api/types.js';
-import { Empty, ErrorBox, LiveBadge, Loading, PageTitle } from '../components/common.js';
+import { Empty, ErrorBox, Loading, PageTitle } from '../components/common.js';
 import { Timeline } from '../components/timeline.js';
 import { kindWords } from '../core/format.js';
 import { href } from '../core/route.js';
@@ -84,10 +84,9 @@ export function LedgerPage({ query }: { query: URLSearchParams }) {
 
   return (
     <section aria-labelledby="page-heading">
-      <PageTitle sub="Every recorded step, newest first. The ledger is append-only and hash-chained.">Ledger</PageTitle>
+      <PageTitle isLive={isLive} sub="Every recorded step, newest first. The ledger is append-only and hash-chained.">Ledger</PageTitle>
       <div className="toolbar">
         <ChainStatus canVerify={isAllowed(who, 'operator')} />
-        <LiveBadge isLive={isLive} />
       </div>
       <form key={key} className="filters" role="search" aria-label="Filter the ledger" onSubmit={apply}>
         {TEXT_FILTERS.map((name) => (

@@ -54,7 +54,7 @@ export function SignInPage({ message, onSignedIn }: { message: string | undefine
           aria-invalid={error !== undefined}
         />
         <p id="token-help" className="muted">
-          A token from <code>driftless token create --name you --role viewer</code> (or operator, admin). It stays in this browser tab only and is sent to this audit service alone.
+          A token from <code className="nowrap">driftless token create --name you --role viewer</code> (or operator, admin). It stays in this browser tab only and is sent to this audit service alone.
         </p>
         {error !== undefined && (
           <p className="error-text" role="alert">
