@@ -352,6 +352,7 @@ describe('audit HTTP API', () => {
         '/v1/clusters/{name}',
         '/v1/audit/verify',
         '/v1/dead-letters',
+        '/v1/whoami',
         '/healthz',
         '/readyz',
         '/metrics',
@@ -365,7 +366,8 @@ describe('audit HTTP API', () => {
         assert.ok(Object.values(content).every((c) => c.schema !== undefined), `${path} has a 200 response schema`);
         if (path.startsWith('/v1/')) {
           assert.ok(op.responses['401'] && op.responses['403'], `${path} documents 401 and 403`);
-          assert.ok(op.parameters?.length > 0, `${path} documents its parameters`);
+          // whoami takes nothing but the token.
+          if (path !== '/v1/whoami') assert.ok(op.parameters?.length > 0, `${path} documents its parameters`);
         }
       }
       for (const name of ['Problem', 'Transition', 'InventoryItem', 'Cluster']) assert.ok(doc.components.schemas[name], `components has ${name}`);
