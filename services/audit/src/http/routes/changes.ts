@@ -3,12 +3,12 @@
  * change policy or trip the blast-radius brake, and their approval (operator, never the author).
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Role } from '../../core/roles.js';
 import type { ChangeApprovals } from '../../promotion-changes.js';
 import type { HeldChange } from '../../promotion-ports.js';
-import { Role } from '../../core/roles.js';
 import { ApprovedChangeSchema, ApproveBodySchema, ChangeParamsSchema, ChangesQuerySchema } from '../promotion-schemas.js';
 import { responses } from '../schemas.js';
-import { Type } from '@sinclair/typebox';
 import { callerOf } from './promotions.js';
 
 export const presentHeldChange = (h: HeldChange) => ({
