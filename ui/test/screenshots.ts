@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage(VIEWPORT);
     await signIn(page, large.url, large.tokens.viewer);
     await page.getByText(/200 components × 100 clusters shown/).waitFor({ timeout: 60_000 });
-    await page.getByText(/Loading clusters/).waitFor({ state: 'detached', timeout: 60_000 });
+    await page.getByText(/Loading the apps/).waitFor({ state: 'detached', timeout: 60_000 });
     await shoot(page, 'fleet-100x200');
     await page.close();
   } finally {

@@ -63,6 +63,14 @@ describe('web UI in a real browser', () => {
     await page.getByLabel('Cluster label', { exact: true }).selectOption('region=us');
     await page.waitForFunction(() => document.querySelectorAll('.matrix-cluster').length === 1);
     assert.deepEqual(await page.locator('.matrix-cluster').allInnerTexts(), ['prod-us']);
+
+    // The app filter: its choices arrive with the full inventory, read after the first screen.
+    await page.goto(`${audit.url}/ui/`);
+    await page.waitForFunction(() => [...document.querySelectorAll('#filter-app option')].some((o) => o.textContent === 'kiosk'));
+    await page.getByLabel('App', { exact: true }).selectOption('kiosk');
+    await page.waitForFunction(() => document.querySelectorAll('.matrix-rowheader').length === 1);
+    assert.deepEqual(await page.locator('.matrix-rowheader').allInnerTexts(), ['cart']);
+    assert.match(page.url(), /app=kiosk/);
     await page.close();
   });
 

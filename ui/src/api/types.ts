@@ -8,6 +8,7 @@ import type {
   ClusterSchema,
   CommitSchema,
   InventoryItemSchema,
+  InventoryMatrixSchema,
   PlacementSchema,
   ProblemSchema,
   TransitionSchema,
@@ -17,6 +18,7 @@ import type {
 
 export type Transition = Static<typeof TransitionSchema>;
 export type InventoryItem = Static<typeof InventoryItemSchema>;
+export type InventoryMatrix = Static<typeof InventoryMatrixSchema>;
 export type Cluster = Static<typeof ClusterSchema>;
 export type BlastRadius = Static<typeof BlastRadiusSchema>;
 export type Placement = Static<typeof PlacementSchema>;

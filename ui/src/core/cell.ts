@@ -3,7 +3,8 @@
  * differs, and a tone from sync and health. Tone always comes with an icon and words, never
  * colour alone.
  */
-import type { Health, InventoryItem, Sync } from '../api/types.js';
+import type { Health, Sync } from '../api/types.js';
+import type { FleetCell } from './fleet-cell.js';
 
 export const Tone = {
   healthy: 'healthy',
@@ -50,8 +51,8 @@ export interface CellView {
   label: string;
 }
 
-export function toneOf(item: InventoryItem): Tone {
-  return toneFrom(item.sync, item.health?.status ?? null, item.applied !== null);
+export function toneOf(cell: FleetCell): Tone {
+  return toneFrom(cell.sync, cell.health, cell.appliedVersion !== null);
 }
 
 /** The tone of a placement (blast radius) or an inventory item, from its sync and health. */
@@ -73,20 +74,17 @@ export function toneFrom(sync: Sync, health: Health | null, hasApplied: boolean)
   }
 }
 
-export function cellView(item: InventoryItem): CellView {
-  const tone = toneOf(item);
-  const applied = item.applied?.version ?? null;
-  const wanted = item.desired && !item.desired.isRemoved ? item.desired.version : null;
-  const desired = wanted !== null && wanted !== applied ? wanted : null;
-  const isDrifted = item.drift?.status === 'Drifted';
-  const isSkewed = item.skew.isAppliedSkewed || item.skew.isDesiredSkewed;
+export function cellView(cell: FleetCell): CellView {
+  const tone = toneOf(cell);
+  const applied = cell.appliedVersion;
+  const desired = cell.sync !== 'Removed' && cell.desiredVersion !== null && cell.desiredVersion !== applied ? cell.desiredVersion : null;
   const parts = [
-    `${item.component} on ${item.cluster}`,
+    `${cell.component} on ${cell.cluster}`,
     applied === null ? 'nothing applied' : `applied ${applied}`,
     ...(desired === null ? [] : [`desired ${desired}`]),
     TONE_WORD[tone],
-    ...(isDrifted ? ['drifted'] : []),
-    ...(isSkewed ? [`versions differ within ${item.stage ?? 'its stage'}`] : []),
+    ...(cell.isDrifted ? ['drifted'] : []),
+    ...(cell.isSkewed ? [`versions differ within ${cell.stage ?? 'its stage'}`] : []),
   ];
-  return { tone, applied, desired, isDrifted, isSkewed, label: parts.join(', ') };
+  return { tone, applied, desired, isDrifted: cell.isDrifted, isSkewed: cell.isSkewed, label: parts.join(', ') };
 }

@@ -2,7 +2,8 @@
  * The fleet matrix model: components (rows) × clusters (columns, grouped by stage), filtered
  * by app, stage, cluster label and component name. Pure, so it is tested without a browser.
  */
-import type { Cluster, InventoryItem } from '../api/types.js';
+import type { Cluster } from '../api/types.js';
+import { cellKey, type FleetCell } from './fleet-cell.js';
 import { compareStages, NO_STAGE } from './stages.js';
 
 export interface MatrixFilters {
@@ -28,14 +29,12 @@ export interface Matrix {
   clusters: string[];
   groups: StageGroup[];
   /** The item at a row and column, if that component is on that cluster. */
-  at(row: number, column: number): InventoryItem | undefined;
+  at(row: number, column: number): FleetCell | undefined;
   /** Filter choices, from the whole fleet (not just what the filters leave). */
   options: { apps: string[]; stages: string[]; labels: string[] };
 }
 
-export const cellKey = (component: string, cluster: string): string => `${component}\u0000${cluster}`;
-
-export function buildMatrix(items: readonly InventoryItem[], clusters: readonly Cluster[], filters: MatrixFilters): Matrix {
+export function buildMatrix(items: readonly FleetCell[], clusters: readonly Cluster[], filters: MatrixFilters): Matrix {
   const stageOf = new Map<string, string>();
   const labelsOf = new Map<string, Record<string, string>>();
   for (const c of clusters) {
@@ -53,10 +52,10 @@ export function buildMatrix(items: readonly InventoryItem[], clusters: readonly 
   const isClusterShown = (name: string) =>
     (filters.stage === '' || stageOf.get(name) === filters.stage) && (labelKey === undefined || labelsOf.get(name)?.[labelKey] === labelValue);
   const needle = filters.component.trim().toLowerCase();
-  const isItemShown = (item: InventoryItem) =>
+  const isItemShown = (item: FleetCell) =>
     isClusterShown(item.cluster) && (filters.app === '' || item.apps.includes(filters.app)) && (needle === '' || item.component.toLowerCase().includes(needle));
 
-  const cells = new Map<string, InventoryItem>();
+  const cells = new Map<string, FleetCell>();
   const componentSet = new Set<string>();
   const clusterSet = new Set<string>();
   for (const item of items) {
@@ -93,17 +92,4 @@ export function buildMatrix(items: readonly InventoryItem[], clusters: readonly 
       labels: [...labels].sort(),
     },
   };
-}
-
-/** Replaces the items of `updates`' (cluster, component) pairs, keeping the order of the rest. */
-export function mergeItems(items: readonly InventoryItem[], updates: readonly InventoryItem[]): InventoryItem[] {
-  const byKey = new Map(updates.map((u) => [cellKey(u.component, u.cluster), u]));
-  const merged = items.map((item) => {
-    const key = cellKey(item.component, item.cluster);
-    const update = byKey.get(key);
-    if (!update) return item;
-    byKey.delete(key);
-    return update;
-  });
-  return [...merged, ...byKey.values()];
 }

@@ -1,14 +1,14 @@
 /** Home: the fleet matrix, components × clusters grouped by stage, filtered by app, stage, label and name, updated live. */
 import { useMemo, useRef } from 'react';
-import { getAll } from '../api/client.js';
-import type { InventoryItem, Transition } from '../api/types.js';
+import type { Transition } from '../api/types.js';
 import { cellView, TONE_ICON, TONE_WORD, Tone } from '../core/cell.js';
-import { buildMatrix, mergeItems, type MatrixFilters } from '../core/matrix.js';
+import { mergeCells } from '../core/fleet-cell.js';
+import { buildMatrix, type MatrixFilters } from '../core/matrix.js';
 import { href } from '../core/route.js';
 import { Empty, ErrorBox, Loading, PageTitle } from '../components/common.js';
 import { MatrixGrid } from '../components/matrix-grid.js';
 import { useTransitions } from '../live.js';
-import { useFleet } from '../fleet-data.js';
+import { fetchMatrixCells, useFleet } from '../fleet-data.js';
 import { navigate } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -27,8 +27,8 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
     timer.current = undefined;
     const queries = [...pending.current.values()];
     pending.current.clear();
-    void Promise.all(queries.map((q) => getAll<InventoryItem>(api, '/v1/inventory', { ...q, limit: 50_000 }))).then(
-      (pages) => fleet.update((items) => mergeItems(items, pages.flat())),
+    void Promise.all(queries.map((q) => fetchMatrixCells(api, q))).then(
+      (pages) => fleet.update((cells) => mergeCells(cells, pages.flat())),
       () => fleet.reload(),
     );
   };
@@ -46,13 +46,13 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
     () => fleet.reload(),
   );
 
-  const matrix = useMemo(() => (fleet.data ? buildMatrix(fleet.data.items, fleet.data.clusters, filters) : undefined), [fleet.data, filters.app, filters.stage, filters.label, filters.component]);
+  const matrix = useMemo(() => (fleet.data ? buildMatrix(fleet.data.cells, fleet.data.clusters, filters) : undefined), [fleet.data, filters.app, filters.stage, filters.label, filters.component]);
 
   const summary = useMemo(() => {
     if (!fleet.data) return undefined;
     const counts = { degraded: 0, failed: 0, drifted: 0, skewed: 0, outOfSync: 0 };
-    for (const item of fleet.data.items) {
-      const view = cellView(item);
+    for (const cell of fleet.data.cells) {
+      const view = cellView(cell);
       if (view.tone === Tone.degraded) counts.degraded++;
       if (view.tone === Tone.failed) counts.failed++;
       if (view.isDrifted) counts.drifted++;
@@ -115,16 +115,16 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
             <input id="filter-component" type="search" value={filters.component} placeholder="name contains…" onChange={(e) => setFilter('q', e.target.value)} />
           </div>
         </form>
-        {fleet.data && !fleet.data.isComplete && (
+        {fleet.data && !fleet.data.hasApps && (
           <p className="muted loading-note" role="status">
-            Loading clusters: {fleet.data.loadedClusters} of {fleet.data.clusters.length}…
+            Loading the apps for the app filter…
           </p>
         )}
       </div>
       <Legend />
       {fleet.error && <ErrorBox error={fleet.error} onRetry={fleet.reload} />}
       {!fleet.data && !fleet.error && <Loading what="the fleet" />}
-      {matrix && fleet.data?.isComplete && fleet.data.items.length === 0 && (
+      {matrix && fleet.data && fleet.data.cells.length === 0 && (
         <Empty>
           <p>
             <strong>No component has been deployed anywhere yet.</strong>
@@ -132,7 +132,7 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
           <p>The matrix fills in as the repo-watcher publishes desired state and agents report back. Push a commit to the environment repository, or check the ledger for render failures.</p>
         </Empty>
       )}
-      {matrix && fleet.data?.isComplete && fleet.data.items.length > 0 && matrix.components.length === 0 && (
+      {matrix && fleet.data && fleet.data.cells.length > 0 && matrix.components.length === 0 && (
         <Empty>
           <p>Nothing matches these filters.</p>
           <button type="button" onClick={() => navigate(href.fleet(), { replace: true })}>

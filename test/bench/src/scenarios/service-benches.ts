@@ -103,7 +103,7 @@ export const SERVICE_BENCHES: readonly ServiceBenchSpec[] = [
     script: 'src/scenarios/ui-matrix.ts',
     timeoutMs: 300_000,
     highlights: (lines) =>
-      defined([grab(lines, /^(fleet matrix .*first screen of cells: .*)$/), grab(lines, /^(whole fleet loaded into the matrix: .*)$/), grab(lines, /^(target < \d+ ms for the first screen: .*)$/)]),
+      defined([grab(lines, /^(fleet matrix .*first screen of cells: .*)$/), grab(lines, /^(app filter ready .*)$/), grab(lines, /^(target < \d+ ms for the first screen: .*)$/)]),
   },
 ];
 

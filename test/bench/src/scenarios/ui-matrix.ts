@@ -25,9 +25,11 @@ const intFromEnv = (name: string, fallback: number): number => {
 export interface UiMatrixRun {
   /** Navigation start → the first screen of cells is in the DOM (the page's own clock). */
   firstScreenMs: number;
-  /** Navigation start → every cluster's components have arrived and are in the matrix. */
-  allLoadedMs: number;
-  /** Inventory JSON received for the whole fleet. */
+  /** Navigation start → the full inventory read in the background for the app filter has arrived. */
+  appsLoadedMs: number;
+  /** The compact fleet matrix response (what the first screen needs). */
+  matrixBytes: number;
+  /** The full inventory response (read afterwards for the app filter). */
   inventoryBytes: number;
   cellsDrawn: number;
 }
@@ -50,12 +52,15 @@ const FIRST_SCREEN_DRAWN = `(() => {
 })()`;
 
 /** Evaluated in the page: the time once the matrix says nothing is loading any more, else false. */
-const ALL_LOADED = `(() => {
+const APPS_LOADED = `(() => {
   const loading = [...document.querySelectorAll('[role="status"]')].some((e) => e.textContent.includes('Loading'));
   return !loading && document.querySelector('[role="grid"]') ? performance.now() : false;
 })()`;
 
-const INVENTORY_BYTES = `performance.getEntriesByType('resource').filter((e) => e.name.includes('/v1/inventory')).reduce((sum, e) => sum + e.encodedBodySize, 0)`;
+const RESPONSE_BYTES = `(() => {
+  const bytes = (part) => performance.getEntriesByType('resource').filter((e) => e.name.includes(part)).reduce((sum, e) => sum + e.encodedBodySize, 0);
+  return { matrix: bytes('/v1/inventory/matrix'), inventory: bytes('/v1/inventory?') };
+})()`;
 
 export async function runUiMatrix(options: { clusters: number; components: number; runs: number; say: (line: string) => void }): Promise<UiMatrixRun[]> {
   const { say } = options;
@@ -80,10 +85,12 @@ export async function runUiMatrix(options: { clusters: number; components: numbe
       await page.goto(`${audit.url}/ui/`);
       const handle = await page.waitForFunction(FIRST_SCREEN_DRAWN, undefined, { timeout: 120_000, polling: 'raf' });
       const drawn = (await handle.jsonValue()) as { at: number; drawn: number };
-      const allLoadedMs = (await (await page.waitForFunction(ALL_LOADED, undefined, { timeout: 300_000, polling: 100 })).jsonValue()) as number;
-      const inventoryBytes = await page.evaluate<number>(INVENTORY_BYTES);
-      runs.push({ firstScreenMs: Math.round(drawn.at), allLoadedMs: Math.round(allLoadedMs), inventoryBytes, cellsDrawn: drawn.drawn });
-      say(`  run ${i + 1}: first screen of cells in ${Math.round(drawn.at)} ms (${drawn.drawn} cells drawn); whole fleet loaded at ${Math.round(allLoadedMs)} ms (${(inventoryBytes / 2 ** 20).toFixed(1)} MiB)`);
+      const appsLoadedMs = (await (await page.waitForFunction(APPS_LOADED, undefined, { timeout: 300_000, polling: 100 })).jsonValue()) as number;
+      const bytes = await page.evaluate<{ matrix: number; inventory: number }>(RESPONSE_BYTES);
+      runs.push({ firstScreenMs: Math.round(drawn.at), appsLoadedMs: Math.round(appsLoadedMs), matrixBytes: bytes.matrix, inventoryBytes: bytes.inventory, cellsDrawn: drawn.drawn });
+      say(
+        `  run ${i + 1}: first screen of cells in ${Math.round(drawn.at)} ms (${drawn.drawn} cells drawn, fleet matrix ${(bytes.matrix / 2 ** 20).toFixed(1)} MiB); app filter ready at ${Math.round(appsLoadedMs)} ms (inventory ${(bytes.inventory / 2 ** 20).toFixed(1)} MiB)`,
+      );
       await context.close();
     }
   } finally {
@@ -102,10 +109,10 @@ function median(values: readonly number[]): number {
 export function summarise(runs: readonly UiMatrixRun[], clusters: number, components: number): string[] {
   const first = runs.map((r) => r.firstScreenMs);
   const m = median(first);
-  const all = median(runs.map((r) => r.allLoadedMs));
+  const apps = median(runs.map((r) => r.appsLoadedMs));
   return [
     `fleet matrix ${clusters} clusters × ${components} components, navigation → first screen of cells: median ${m} ms (min ${Math.min(...first)}, max ${Math.max(...first)}, ${runs.length} runs)`,
-    `whole fleet loaded into the matrix: median ${all} ms (${((runs[0]?.inventoryBytes ?? 0) / 2 ** 20).toFixed(1)} MiB of inventory, one request per cluster, 6 at a time)`,
+    `app filter ready (full inventory read after the first screen): median ${apps} ms (${((runs[0]?.inventoryBytes ?? 0) / 2 ** 20).toFixed(1)} MiB; the first screen needs ${((runs[0]?.matrixBytes ?? 0) / 2 ** 20).toFixed(1)} MiB)`,
     `target < ${TARGET_MS} ms for the first screen: ${m < TARGET_MS ? 'met' : `not met (${(m / TARGET_MS).toFixed(1)}× the target)`}`,
   ];
 }
