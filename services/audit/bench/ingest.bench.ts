@@ -11,6 +11,7 @@
  *   BENCH_QUERIES=300         requests per measured route
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import { createScratchDatabase, type ScratchDatabase } from '@driftless/db/testing';
@@ -27,6 +28,7 @@ import { migrateAuditDb } from '../src/adapters/pg-schema.js';
 import { PgTokenStore } from '../src/adapters/pg-tokens.js';
 import type { RawMessage } from '../src/core/intake.js';
 import { buildApp } from '../src/http/app.js';
+import { InventoryCache } from '../src/http/inventory-cache.js';
 import { IngestWorker } from '../src/ingest.js';
 import { commit, events } from '../src/testing/fixtures.js';
 
@@ -172,6 +174,7 @@ async function ingestThroughput(): Promise<void> {
     const singleRate = (BASELINE_EVENTS / singleMs) * 1000;
     print(`one per event:  ${fmt(BASELINE_EVENTS)} events in ${fmt(singleMs)} ms = ${fmt(singleRate)} events/s`);
     print(`ratio:          batched is ${(batchedRate / singleRate).toFixed(1)}x one-insert-per-event`);
+    print(`load average:   ${loadAverage()}`);
     const verify = await new PgAuditQueries(db.sql).verify({});
     print(`chain:          ${fmt(verify.checkedRows)} rows verified, intact=${verify.isIntact}`);
   } finally {
@@ -218,6 +221,11 @@ async function natsThroughput(): Promise<void> {
     await nc.close();
     await db.drop();
   }
+}
+
+/** 1, 5 and 15 minute load averages: how busy the machine was (other work competes for the same cores). */
+function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' / ');
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -272,40 +280,49 @@ async function queryLatency(): Promise<void> {
     await generateLedger(db);
     const tokens = new PgTokenStore(db.sql);
     const { secret } = await tokens.create('bench', 'viewer');
-    const app = await buildApp({ queries: new PgAuditQueries(db.sql), tokens });
+    const queries = new PgAuditQueries(db.sql);
+    const app = await buildApp({ queries, tokens });
+    // The same API with an inventory cache that keeps nothing: what the first request after a ledger change costs.
+    const cold = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0 }) });
     const headers = { authorization: `Bearer ${secret}` };
-    const routes: [string, (i: number) => string][] = [
-      ['transitions, one cluster+component, 100 newest', (i) => `/v1/transitions?cluster=c-${i % CLUSTERS}&component=svc-${(i * 7) % COMPONENTS}&limit=100`],
-      ['transitions, all, 100 newest', () => '/v1/transitions?limit=100'],
-      ['transitions, one actor, 100 newest', (i) => `/v1/transitions?actor=dev${i % 20}@example.com&limit=100`],
-      [`inventory, all ${fmt(CLUSTERS * COMPONENTS)} rows in one page`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`],
-      ['inventory, one cluster', (i) => `/v1/inventory?cluster=c-${i % CLUSTERS}&limit=1000`],
-      ['inventory, first 1000 rows', () => '/v1/inventory?limit=1000'],
-      ['clusters, all', () => '/v1/clusters?limit=1000'],
-      ['diff between two times, one cluster', (i) => `/v1/diff?cluster=c-${i % CLUSTERS}&from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z`],
+    const all = `all ${fmt(CLUSTERS * COMPONENTS)}`;
+    const routes: [string, (i: number) => string, typeof app][] = [
+      ['transitions, one cluster+component, 100 newest', (i) => `/v1/transitions?cluster=c-${i % CLUSTERS}&component=svc-${(i * 7) % COMPONENTS}&limit=100`, app],
+      ['transitions, all, 100 newest', () => '/v1/transitions?limit=100', app],
+      ['transitions, one actor, 100 newest', (i) => `/v1/transitions?actor=dev${i % 20}@example.com&limit=100`, app],
+      [`inventory matrix, ${all} cells, cold`, () => '/v1/inventory/matrix', cold],
+      [`inventory matrix, ${all} cells, cached at the tip`, () => '/v1/inventory/matrix', app],
+      [`inventory, ${all} rows in one page, cold`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, cold],
+      [`inventory, ${all} rows in one page, cached at the tip`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, app],
+      ['inventory, one cluster, cold', (i) => `/v1/inventory?cluster=c-${i % CLUSTERS}&limit=1000`, cold],
+      ['inventory, first 1000 rows, cold', () => '/v1/inventory?limit=1000', cold],
+      ['clusters, all', () => '/v1/clusters?limit=1000', app],
+      ['diff between two times, one cluster', (i) => `/v1/diff?cluster=c-${i % CLUSTERS}&from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z`, app],
     ];
-    for (const [name, url] of routes) {
-      for (let i = 0; i < 20; i++) await app.inject({ url: url(i), headers }); // warm-up
+    for (const [name, url, target] of routes) {
+      for (let i = 0; i < 20; i++) await target.inject({ url: url(i), headers }); // warm-up
       const samples: number[] = [];
       let bytes = 0;
-      const n = name.startsWith('inventory, all') || name.startsWith('diff') ? Math.min(QUERIES, 100) : QUERIES;
+      const n = (name.startsWith('inventory, all') && name.endsWith('cold')) || name.startsWith('diff') ? Math.min(QUERIES, 100) : QUERIES;
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
-        const res = await app.inject({ url: url(i), headers });
+        const res = await target.inject({ url: url(i), headers });
         samples.push(performance.now() - t0);
         if (res.statusCode !== 200) throw new Error(`${url(i)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
         bytes = res.body.length;
       }
       samples.sort((a, b) => a - b);
-      print(`${name.padEnd(52)} p50 ${percentile(samples, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(samples, 99).toFixed(1).padStart(6)} ms  (${n} requests, ${fmt(bytes / 1024)} KiB)`);
+      print(`${name.padEnd(58)} p50 ${percentile(samples, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(samples, 99).toFixed(1).padStart(6)} ms  (${n} requests, ${fmt(bytes / 1024)} KiB)`);
     }
+    print(`load average at the end: ${loadAverage()}`);
+    await cold.close();
     await app.close();
   } finally {
     await db.drop();
   }
 }
 
-print(`audit benchmark on ${process.platform}, node ${process.version}; shared machine, figures from one run`);
+print(`audit benchmark on ${process.platform}, node ${process.version}, ${cpus().length} cores; load average at the start: ${loadAverage()}`);
 // JetStream first, while the process is fresh, so its memory figure is the worker's own.
 if (process.env['BENCH_SKIP_NATS'] !== '1') await natsThroughput();
 await ingestThroughput();

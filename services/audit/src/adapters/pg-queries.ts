@@ -92,27 +92,29 @@ export class PgAuditQueries implements AuditQueries {
   inventoryCells(q: InventoryQuery): Promise<Page<InventoryCell, { cluster: string; component: string }> & { stageVersions: StageVersions[] }> {
     const { sql } = this;
     return this.run(async () => {
-      // Only the columns a cell shows, as arrays rather than objects: a whole fleet is tens of thousands of rows.
+      // Only the columns a cell shows, as arrays rather than objects and the five yes/no facts as one
+      // number: a whole fleet is tens of thousands of rows, and decoding each value costs.
       const rows = await sql`
-        select s.cluster, s.component, s.stage, s.desired_version, s.applied_version, s.health, s.drift = 'Drifted',
-          s.is_removed, s.problem_kind is not null, s.desired_at is not null,
-          coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)
+        select s.cluster, s.component, s.stage, s.desired_version, s.applied_version, s.health,
+          coalesce(s.drift = 'Drifted', false)::int | s.is_removed::int << 1 | (s.problem_kind is not null)::int << 2 | (s.desired_at is not null)::int << 3
+            | coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)::int << 4
         from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`.values();
-      const cells = rows.map(
-        (r): InventoryCell => ({
+      const cells = rows.map((r): InventoryCell => {
+        const flags = r[6] as number;
+        return {
           cluster: r[0] as string,
           component: r[1] as string,
           stage: r[2] as string | null,
           desiredVersion: r[3] as string | null,
           appliedVersion: r[4] as string | null,
           health: r[5] as string | null,
-          isDrifted: r[6] === true,
-          isRemoved: r[7] === true,
-          hasProblem: r[8] === true,
-          hasDesired: r[9] === true,
-          isAppliedDesired: r[10] === true,
-        }),
-      );
+          isDrifted: (flags & 1) !== 0,
+          isRemoved: (flags & 2) !== 0,
+          hasProblem: (flags & 4) !== 0,
+          hasDesired: (flags & 8) !== 0,
+          isAppliedDesired: (flags & 16) !== 0,
+        };
+      });
       const result = page(cells, q.limit, (last) => ({ cluster: last.cluster, component: last.component }));
       return { ...result, stageVersions: await this.stageVersions(result.items) };
     });

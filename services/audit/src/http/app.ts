@@ -27,6 +27,7 @@ import { clusterRoutes } from './routes/clusters.js';
 import { commitRoutes } from './routes/commits.js';
 import { componentRoutes } from './routes/components.js';
 import { diffRoutes } from './routes/diff.js';
+import type { InventoryCache } from './inventory-cache.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { opsRoutes, type MetricsSource } from './routes/ops.js';
 import { streamRoutes } from './routes/stream.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
   /** Promotions and approvals of held changes; the routes are absent without them. */
   promotions?: Promotions;
   changeApprovals?: ChangeApprovals;
+  /** Inventory responses kept per ledger tip (default: a 64 Mi-character cache; the benchmark passes an empty one to measure cold). */
+  inventoryCache?: InventoryCache;
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -99,7 +102,7 @@ export async function buildApp(deps: AppDeps) {
   );
 
   await app.register(transitionsRoutes(deps.queries));
-  await app.register(inventoryRoutes(deps.queries));
+  await app.register(inventoryRoutes(deps.queries, deps.inventoryCache));
   await app.register(componentRoutes(deps.queries));
   await app.register(diffRoutes(deps.queries));
   await app.register(commitRoutes(deps.queries));
