@@ -173,7 +173,12 @@ describe('web UI in a real browser', () => {
     // A stored token that the service no longer accepts ends the session on the first call.
     await signIn(page, audit.url, audit.tokens.operator);
     await audit.db.sql`update api_tokens set revoked_at = now() where name = 'otto-operator'`;
-    await page.goto(`${audit.url}/ui/ledger`);
+    // Move within the app (no reload): the next call is refused. A request still running on the
+    // fleet page may be refused first; either way the page ends on sign-in with the reason.
+    await page.evaluate(() => {
+      history.pushState(null, '', '/ui/ledger');
+      window.dispatchEvent(new Event('driftless:navigate'));
+    });
     await page.getByText(/You were signed out: the bearer token is not valid or has been revoked/).waitFor();
     assert.equal(await page.getByLabel('API token').count(), 1);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('driftless.token')), null);

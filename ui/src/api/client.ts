@@ -40,7 +40,8 @@ export interface ApiClient {
   send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T>;
 }
 
-async function problemOf(res: Response): Promise<string> {
+/** The problem document's detail, else the status line. */
+export async function problemOf(res: Response): Promise<string> {
   const text = await res.text();
   try {
     const problem = JSON.parse(text) as Partial<Problem>;

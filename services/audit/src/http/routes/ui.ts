@@ -24,7 +24,7 @@ const HASHED_ASSETS_DIR = 'assets';
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Driftless UI not built</title></head>
-<body style="font-family: sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<body>
 <h1>The Driftless web UI is not built</h1>
 <p>This audit service found no built UI. Build it once from the repository root:</p>
 <pre>npm run build -w @driftless/ui</pre>
