@@ -96,8 +96,8 @@ export class PgAuditQueries implements AuditQueries {
       // number: a whole fleet is tens of thousands of rows, and decoding each value costs.
       const rows = await sql`
         select s.cluster, s.component, s.stage, s.desired_version, s.applied_version, s.health,
-          coalesce(s.drift = 'Drifted', false)::int | s.is_removed::int << 1 | (s.problem_kind is not null)::int << 2 | (s.desired_at is not null)::int << 3
-            | coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)::int << 4
+          coalesce(s.drift = 'Drifted', false)::int + s.is_removed::int * 2 + (s.problem_kind is not null)::int * 4 + (s.desired_at is not null)::int * 8
+            + coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)::int * 16
         from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`.values();
       const cells = rows.map((r): InventoryCell => {
         const flags = r[6] as number;
