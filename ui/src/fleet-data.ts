@@ -6,7 +6,7 @@
  * app filter.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { getAll, type ApiClient } from './api/client.js';
+import { getAll, UnauthenticatedError, type ApiClient } from './api/client.js';
 import type { Cluster, InventoryItem, InventoryMatrix } from './api/types.js';
 import { appsOf, cellsFromMatrix, withApps, type FleetCell } from './core/fleet-cell.js';
 
@@ -15,6 +15,8 @@ export interface FleetData {
   cells: FleetCell[];
   /** The apps of each pair have arrived (the app filter works). */
   hasApps: boolean;
+  /** Why the apps could not be read; the matrix itself is fine. */
+  appsError?: string;
 }
 
 export interface LoadedFleet {
@@ -48,9 +50,13 @@ export function useFleet(api: ApiClient): LoadedFleet {
       const [clusters, cells] = await Promise.all([getAll<Cluster>(api, '/v1/clusters', { limit: 1000 }, signal), fetchMatrixCells(api, {}, signal)]);
       if (signal.aborted) return;
       setData({ clusters, cells, hasApps: false });
-      const items = await getAll<InventoryItem>(api, '/v1/inventory', { limit: 50_000 }, signal);
-      const apps = appsOf(items);
-      if (!signal.aborted) setData((d) => d && { ...d, cells: withApps(d.cells, apps), hasApps: true });
+      try {
+        const apps = appsOf(await getAll<InventoryItem>(api, '/v1/inventory', { limit: 50_000 }, signal));
+        if (!signal.aborted) setData((d) => d && { ...d, cells: withApps(d.cells, apps), hasApps: true });
+      } catch (err) {
+        // Only the app filter depends on it: keep the matrix, say what is missing.
+        if (!signal.aborted && !(err instanceof UnauthenticatedError)) setData((d) => d && { ...d, appsError: (err as Error).message });
+      }
     };
     setError(undefined);
     run().catch((err: unknown) => {

@@ -117,7 +117,7 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
         </form>
         {fleet.data && !fleet.data.hasApps && (
           <p className="muted loading-note" role="status">
-            Loading the apps for the app filter…
+            {fleet.data.appsError === undefined ? 'Loading the apps for the app filter…' : `The app filter is unavailable: ${fleet.data.appsError}`}
           </p>
         )}
       </div>
@@ -132,7 +132,8 @@ export function FleetPage({ query }: { query: URLSearchParams }) {
           <p>The matrix fills in as the repo-watcher publishes desired state and agents report back. Push a commit to the environment repository, or check the ledger for render failures.</p>
         </Empty>
       )}
-      {matrix && fleet.data && fleet.data.cells.length > 0 && matrix.components.length === 0 && (
+      {filters.app !== '' && fleet.data && !fleet.data.hasApps && fleet.data.appsError === undefined && <Loading what={`the placements of ${filters.app}`} />}
+      {matrix && fleet.data && fleet.data.cells.length > 0 && matrix.components.length === 0 && (filters.app === '' || fleet.data.hasApps) && (
         <Empty>
           <p>Nothing matches these filters.</p>
           <button type="button" onClick={() => navigate(href.fleet(), { replace: true })}>
