@@ -5,6 +5,7 @@ import { cleanupKeys, gpgTestKey, keyFolder, signCommitsWith, sshTestKey, type T
 import { eventually } from '@driftless/testkit';
 import { NatsEventSink } from './adapters/nats-event-sink.js';
 import { NatsCheckpointStore } from './adapters/nats-checkpoint-store.js';
+import { approvalsDurable } from './policy-approvals.js';
 import { createHarness, REPO, syncOf, type Harness } from './testing/harness.js';
 import type { Watcher } from './watcher.js';
 
@@ -175,7 +176,7 @@ describe('repo-watcher change policy (policy.yaml) with real Git, signatures and
     await approve(sha, 'peter');
     // The approvals are consumed and ignored: a sync after them still finds the hold.
     await eventually(async () => {
-      const info = await h.nats.jsm.consumers.info(h.nats.names.eventsStream, `repo-watcher-approvals-${REPO}`);
+      const info = await h.nats.jsm.consumers.info(h.nats.names.eventsStream, approvalsDurable(REPO));
       return info.num_pending + info.num_ack_pending === 0;
     });
     assert.equal(released(h).length, releases);
