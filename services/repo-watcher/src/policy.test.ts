@@ -5,6 +5,7 @@ import { cleanupKeys, gpgTestKey, keyFolder, signCommitsWith, sshTestKey, type T
 import { eventually } from '@driftless/testkit';
 import { NatsEventSink } from './adapters/nats-event-sink.js';
 import { NatsCheckpointStore } from './adapters/nats-checkpoint-store.js';
+import { KvOwnCommits } from './own-commits.js';
 import { approvalsDurable } from './policy-approvals.js';
 import { createHarness, REPO, syncOf, type Harness } from './testing/harness.js';
 import type { Watcher } from './watcher.js';
@@ -235,7 +236,7 @@ describe('repo-watcher change policy (policy.yaml) with real Git, signatures and
   });
 });
 
-describe('repo-watcher change policy: folded commits and a broken policy.yaml', () => {
+describe('repo-watcher change policy: own commits, folded commits and a broken policy.yaml', () => {
   let h: Harness;
   let watcher: Watcher;
   const POLICY = `apiVersion: driftless.dev/v1alpha1
@@ -253,6 +254,15 @@ stages:
     await syncOf(watcher).sync();
   });
   after(async () => h.close());
+
+  it('exempts a commit the watcher wrote itself (a promotion) from the author rule', async () => {
+    h.repo.write({ 'versions/prod.yaml': 'cart: 1.4.0\nshipping: 2.2.0\npayment: 3.0.4\n' });
+    const sha = h.repo.commit('promote cart 1.4.0 to prod', { author: MALLORY, committer: { name: 'Driftless', email: 'driftless@localhost' } });
+    await new KvOwnCommits(h.nats.watcherState, REPO).record(sha);
+    await syncOf(watcher).sync();
+    assert.equal(await versionOf(h, 'prod-eu.cart'), '1.4.0');
+    assert.ok(!held(h).some((e) => e.data.commit.sha === sha));
+  });
 
   it('checks the authors of commits folded into one when more arrive than a sync processes one by one', async () => {
     h.repo.write({ 'versions/clusters/prod-us.yaml': 'payment: 3.0.5\n' });
