@@ -123,12 +123,14 @@ export async function enforcePolicy(input: EnforceInput): Promise<Enforced> {
   if (invalidOwnPolicy !== undefined) for (const stage of knownStages) blocked.add(stage);
   const restricted = restrictPlan(published, input.plan, (stage) => stage === undefined || !blocked.has(stage), stageOf);
 
+  // What the head renders but blocked stages do not publish, so the next commit's own change is computed against it.
   const unpublished: Record<string, PublishedEntry | null> = {};
-  const head = own.nextEntries;
-  for (const key of new Set([...Object.keys(head), ...Object.keys(restricted.plan.nextEntries)])) {
-    const a = head[key];
-    const b = restricted.plan.nextEntries[key];
-    if (a?.hash !== b?.hash || a?.version !== b?.version) unpublished[key] = a ?? null;
+  const atHead = own.nextEntries;
+  const afterPublish = restricted.plan.nextEntries;
+  for (const key of new Set([...Object.keys(atHead), ...Object.keys(afterPublish)])) {
+    const rendered = atHead[key];
+    const kept = afterPublish[key];
+    if (rendered?.hash !== kept?.hash || rendered?.version !== kept?.version) unpublished[key] = rendered ?? null;
   }
   const released = { ...state.released };
   for (const stage of knownStages) if (!blocked.has(stage)) released[stage] = sha;
