@@ -51,6 +51,9 @@ export const PromoteRequestSchema = Type.Object({
    * pins of the promoted components that equal the promoted version (those a wave wrote).
    */
   clusters: Type.Optional(Type.Array(DnsLabel, { minItems: 1 })),
+  /** For a wave rollout: which wave (1-based) of how many this commit is, for its message. */
+  wave: Type.Optional(Type.Integer({ minimum: 1 })),
+  waves: Type.Optional(Type.Integer({ minimum: 1 })),
   /** The commit is authored as this person and committed as Driftless. */
   requester: PersonSchema,
   reason: Type.Optional(Type.String({ maxLength: 2000 })),

@@ -166,6 +166,7 @@ export class PromotionEngine {
         stage: p.stage,
         components: p.components.map((c) => ({ ...c })),
         ...(step.clusters === undefined ? {} : { clusters: step.clusters }),
+        ...(step.wave === null || waves === null ? {} : { wave: step.wave, waves }),
         requester: p.requesterPerson,
         ...(p.reason === null ? {} : { reason: p.reason }),
       });

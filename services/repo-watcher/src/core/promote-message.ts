@@ -30,7 +30,8 @@ export function promotionMessage(request: PromoteRequest, components: readonly P
     request.kind === 'rollback'
       ? `rollback ${components.map((c) => `${c.component} to ${c.version}`).join(', ')} on ${request.stage}`
       : `promote ${components.map((c) => `${c.component} ${c.version}`).join(', ')} to ${request.stage}`;
-  const scope = clusters === undefined ? '' : ` (clusters: ${clusters.join(', ')})`;
+  const label = request.wave === undefined ? 'clusters' : `wave ${request.wave}${request.waves === undefined ? '' : ` of ${request.waves}`}`;
+  const scope = clusters === undefined ? '' : ` (${label}: ${clusters.join(', ')})`;
   const trailers = [`${PROMOTION_TRAILER}: ${request.promotionId}`, `Requested-by: ${request.requester.name} <${request.requester.email}>`];
   // A trailer is one line: the reason's own line breaks become spaces.
   const reason = request.reason?.replace(/\s+/g, ' ').trim();

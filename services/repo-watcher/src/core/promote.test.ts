@@ -182,6 +182,7 @@ describe('promotion messages', () => {
     assert.equal(promotionMessage(request(), components.slice(0, 1), undefined), 'promote cart 1.4.0 to prod\n\nPromotion: p-1\nRequested-by: Grace Hopper <grace@example.com>\n');
     assert.equal(promotionMessage(request({ kind: 'rollback' }), components, undefined).split('\n')[0], 'rollback cart to 1.4.0, payment to 3.1.0 on prod');
     assert.equal(promotionMessage(request(), components, ['prod-eu', 'prod-us']).split('\n')[0], 'promote cart 1.4.0, payment 3.1.0 to prod (clusters: prod-eu, prod-us)');
+    assert.equal(promotionMessage(request({ wave: 2, waves: 3 }), components.slice(0, 1), ['prod-2']).split('\n')[0], 'promote cart 1.4.0 to prod (wave 2 of 3: prod-2)');
     assert.match(promotionMessage(request({ reason: ' two\n lines ' }), components, undefined), /\nReason: two lines\n$/);
   });
 
