@@ -8,6 +8,7 @@
  * the folded states through COPY, one statement per table per batch, and the next batch planned
  * in Node while Postgres stores the current one.
  */
+import { createHash } from 'node:crypto';
 import { mapPgError, type Sql } from '@driftless/db';
 import type { JSONValue, TransactionSql } from 'postgres';
 import { planBatch, type BatchPlan } from '../core/batch.js';
@@ -178,16 +179,19 @@ const STATE_UPDATES = STATE_COLUMNS.filter((c) => c !== 'cluster' && c !== 'comp
 
 /**
  * A per-session staging table for COPY: Postgres parses COPY text for about half of what
- * `json_to_recordset` costs, and an upsert cannot COPY directly. Emptied at every commit.
+ * `json_to_recordset` costs, and an upsert cannot COPY directly. Emptied at every commit. Its name
+ * carries the column list, so a session that outlives a migration of `component_state` makes a
+ * new one instead of copying into a table without the new column.
  */
-const CREATE_STATE_STAGING = `create temp table if not exists audit_state_staging (like component_state) on commit delete rows`;
+const STATE_STAGING = `audit_state_staging_${createHash('sha256').update(STATE_COLUMNS.join(',')).digest('hex').slice(0, 12)}`;
+const CREATE_STATE_STAGING = `create temp table if not exists ${STATE_STAGING} (like component_state) on commit delete rows`;
 
 /** Upserts the records through the staging table (COPY, then one statement); resolves once the upsert is sent. */
 async function stageStates(tx: TransactionSql, records: readonly DbRow[]): Promise<{ applied: Promise<unknown> }> {
-  const copy = await startCopy(tx, 'audit_state_staging', STATE_COLUMNS, copyText(records.map((r) => STATE_COLUMNS.map((c) => r[c] as CopyValue))));
+  const copy = await startCopy(tx, STATE_STAGING, STATE_COLUMNS, copyText(records.map((r) => STATE_COLUMNS.map((c) => r[c] as CopyValue))));
   await copy.stored;
   const columns = STATE_COLUMNS.join(', ');
-  const applied = tx.unsafe(`insert into component_state (${columns}) select ${columns} from audit_state_staging on conflict (cluster, component) do update set ${STATE_UPDATES}`).execute();
+  const applied = tx.unsafe(`insert into component_state (${columns}) select ${columns} from ${STATE_STAGING} on conflict (cluster, component) do update set ${STATE_UPDATES}`).execute();
   return { applied: Promise.resolve(applied) };
 }
 
