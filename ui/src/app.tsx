@@ -8,6 +8,8 @@ import { CommitPage } from './pages/commit.js';
 import { ComponentPage } from './pages/component.js';
 import { FleetPage } from './pages/fleet.js';
 import { LedgerPage } from './pages/ledger.js';
+import { PromotionPage } from './pages/promotion.js';
+import { PromotionsPage } from './pages/promotions.js';
 import { SignInPage } from './pages/sign-in.js';
 import { Link, navigate, useRoute } from './router.js';
 import { SessionContext, TOKEN_KEY, type Session } from './session.js';
@@ -82,6 +84,11 @@ export function App() {
                 Ledger
               </Link>
             </li>
+            <li>
+              <Link href={href.promotions()} aria-current={route.page === 'promotions' || route.page === 'promotion' ? 'page' : undefined}>
+                Promotions
+              </Link>
+            </li>
           </ul>
         </nav>
         <div className="who">
@@ -111,6 +118,10 @@ function Page({ route }: { route: Route }) {
       return <CommitPage key={route.sha} sha={route.sha} />;
     case 'ledger':
       return <LedgerPage query={route.query} />;
+    case 'promotions':
+      return <PromotionsPage />;
+    case 'promotion':
+      return <PromotionPage key={route.id} id={route.id} />;
     case 'not-found':
       return (
         <section>

@@ -8,6 +8,8 @@ describe('routes', () => {
     assert.deepEqual(parseRoute(href.component('cart')), { page: 'component', name: 'cart' });
     assert.deepEqual(parseRoute(href.cluster('prod-eu')), { page: 'cluster', name: 'prod-eu' });
     assert.deepEqual(parseRoute(href.commit('abc123')), { page: 'commit', sha: 'abc123' });
+    assert.deepEqual(parseRoute(href.promotions()), { page: 'promotions' });
+    assert.deepEqual(parseRoute(href.promotion('pr_3f2c')), { page: 'promotion', id: 'pr_3f2c' });
     const ledger = parseRoute('/ui/ledger', '?cluster=dev-1&kind=applied');
     assert.equal(ledger.page, 'ledger');
     assert.equal(ledger.page === 'ledger' && ledger.query.get('cluster'), 'dev-1');

@@ -7,6 +7,8 @@ export type Route =
   | { page: 'cluster'; name: string }
   | { page: 'commit'; sha: string }
   | { page: 'ledger'; query: URLSearchParams }
+  | { page: 'promotions' }
+  | { page: 'promotion'; id: string }
   | { page: 'sign-in' }
   | { page: 'not-found'; path: string };
 
@@ -26,10 +28,12 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (parts.length === 0) return { page: 'fleet', query };
   if (first === 'sign-in' && parts.length === 1) return { page: 'sign-in' };
   if (first === 'ledger' && parts.length === 1) return { page: 'ledger', query };
+  if (first === 'promotions' && parts.length === 1) return { page: 'promotions' };
   if (second !== undefined && parts.length === 2) {
     if (first === 'components') return { page: 'component', name: second };
     if (first === 'clusters') return { page: 'cluster', name: second };
     if (first === 'commits') return { page: 'commit', sha: second };
+    if (first === 'promotions') return { page: 'promotion', id: second };
   }
   return { page: 'not-found', path: pathname };
 }
@@ -40,6 +44,8 @@ export const href = {
   cluster: (name: string) => `${BASE}/clusters/${encodeURIComponent(name)}`,
   commit: (sha: string) => `${BASE}/commits/${encodeURIComponent(sha)}`,
   ledger: (query?: Record<string, string>) => withQuery(`${BASE}/ledger`, query),
+  promotions: () => `${BASE}/promotions`,
+  promotion: (id: string) => `${BASE}/promotions/${encodeURIComponent(id)}`,
   signIn: () => `${BASE}/sign-in`,
 };
 

@@ -1,7 +1,9 @@
 /** One component: its versions per stage, its blast radius as a graph, and its history as a timeline. */
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
+import type { PromotionKind } from '../api/promotion-types.js';
 import type { BlastRadius, Page, Transition } from '../api/types.js';
 import { BlastRadiusGraph } from '../components/blast-radius.js';
+import { PromoteDialog } from '../components/promote-dialog.js';
 import { Empty, ErrorBox, HealthBadge, Loading, PageTitle, SyncBadge } from '../components/common.js';
 import { Timeline } from '../components/timeline.js';
 import { href } from '../core/route.js';
@@ -9,7 +11,7 @@ import { compareStages, NO_STAGE } from '../core/stages.js';
 import { useTransitions } from '../live.js';
 import { useLoad } from '../load.js';
 import { Link } from '../router.js';
-import { useSession } from '../session.js';
+import { isAllowed, useSession } from '../session.js';
 
 const HISTORY_PAGE = 50;
 
@@ -35,10 +37,18 @@ function versionsPerStage(radius: BlastRadius): StageVersions[] {
     .map(([stage, e]) => ({ stage, clusters: e.clusters, desired: [...e.desired].sort(), applied: [...e.applied].sort() }));
 }
 
+const stagesOf = (radius: BlastRadius): string[] => versionsPerStage(radius).map((s) => s.stage).filter((s) => s !== NO_STAGE);
+
+/** A promotion usually moves a version one stage on: the second stage the component runs on. */
+const defaultTarget = (stages: readonly string[]): string => stages[1] ?? stages[0] ?? '';
+
 export function ComponentPage({ name }: { name: string }) {
-  const { api } = useSession();
+  const { api, who } = useSession();
+  const mayPromote = isAllowed(who, 'operator');
+  const [promoting, setPromoting] = useState<{ kind: PromotionKind; stage: string } | undefined>(undefined);
   const radius = useLoad((signal) => api.get<BlastRadius>(`/v1/components/${encodeURIComponent(name)}/blast-radius`, undefined, signal), [api, name]);
   const history = useLoad((signal) => api.get<Page<Transition>>('/v1/transitions', { component: name, limit: HISTORY_PAGE }, signal), [api, name]);
+  const stages = radius.data ? stagesOf(radius.data) : [];
   const refresh = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const isLive = useTransitions(
     { component: name },
@@ -76,6 +86,13 @@ export function ComponentPage({ name }: { name: string }) {
       {radius.data && radius.data.placements.length > 0 && (
         <>
           <h2>Versions per stage</h2>
+          {mayPromote && (
+            <div className="actions" role="group" aria-label="Promotion actions">
+              <button type="button" onClick={() => setPromoting({ kind: 'promote', stage: defaultTarget(stages) })}>
+                Promote…
+              </button>
+            </div>
+          )}
           <table className="data">
             <caption className="visually-hidden">Desired and applied versions of {name} per stage</caption>
             <thead>
@@ -84,6 +101,7 @@ export function ComponentPage({ name }: { name: string }) {
                 <th scope="col">Clusters</th>
                 <th scope="col">Desired</th>
                 <th scope="col">Applied</th>
+                {mayPromote && <th scope="col">Action</th>}
               </tr>
             </thead>
             <tbody>
@@ -100,10 +118,20 @@ export function ComponentPage({ name }: { name: string }) {
                       </span>
                     )}
                   </td>
+                  {mayPromote && (
+                    <td>
+                      {s.stage !== NO_STAGE && (
+                        <button type="button" className="quiet" aria-label={`Roll back ${name} on ${s.stage}…`} onClick={() => setPromoting({ kind: 'rollback', stage: s.stage })}>
+                          Roll back…
+                        </button>
+                      )}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
+          {promoting && <PromoteDialog component={name} kind={promoting.kind} stages={stages} initialStage={promoting.stage} onClose={() => setPromoting(undefined)} />}
 
           <h2>Blast radius</h2>
           <BlastRadiusGraph radius={radius.data} />
