@@ -36,6 +36,16 @@ describe('sortBatch', () => {
     const bad = events.renderFailed({ commit: commit(1), reason: 'bad \u0000 byte' });
     const [result] = sortBatch([msg(bad, bad.subject)]);
     assert.equal(result?.kind, 'dead');
+    assert.match((result as { reason: string }).reason, /U\+0000/);
+  });
+
+  it('refuses a lone surrogate, which would be stored as U+FFFD and then fail the chain check, and keeps a proper pair', () => {
+    const lone = events.renderFailed({ commit: commit(1), reason: 'half an emoji \ud83d here' });
+    const [dead] = sortBatch([msg(lone, lone.subject)]);
+    assert.equal(dead?.kind, 'dead');
+    assert.match((dead as { reason: string }).reason, /lone UTF-16 surrogate/);
+    const pair = events.renderFailed({ commit: commit(1), reason: 'a whole emoji \ud83d\ude00 here' });
+    assert.equal(sortBatch([msg(pair, pair.subject)])[0]?.kind, 'event');
   });
 
   it('takes the trace context from the headers when the envelope has none', () => {

@@ -69,12 +69,29 @@ export function expectedSubject(event: DriftlessEvent): string | ((subject: stri
   }
 }
 
-/** Postgres cannot store U+0000 in text or jsonb; such an event would block the batch forever. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
-  return false;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text Postgres cannot store as sent, or null: U+0000 (refused in text and jsonb, so such an event
+ * would block the batch forever) and a lone UTF-16 surrogate (`"\ud800"` in the JSON; jsonb refuses
+ * it, and a text column would silently get U+FFFD, so the row would no longer match its hash).
+ */
+function unstorable(value: unknown): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? 'a U+0000 character' : LONE_SURROGATE.test(value) ? 'a lone UTF-16 surrogate (not valid Unicode)' : null;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = unstorable(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = unstorable(key) ?? unstorable(item);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
 
 function idOf(data: Uint8Array): string | null {
@@ -97,7 +114,8 @@ export function sortBatch(messages: readonly RawMessage[]): Intake[] {
     } catch (err) {
       return { kind: 'dead', index, eventId: idOf(msg.data), reason: (err as Error).message };
     }
-    if (hasNul(event)) return { kind: 'dead', index, eventId: hasNul(event.id) ? null : event.id, reason: 'event contains a U+0000 character, which cannot be stored' };
+    const bad = unstorable(event);
+    if (bad !== null) return { kind: 'dead', index, eventId: unstorable(event.id) === null ? event.id : null, reason: `event contains ${bad}, which cannot be stored` };
     let expected: ReturnType<typeof expectedSubject>;
     try {
       expected = expectedSubject(event);
