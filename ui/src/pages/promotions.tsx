@@ -154,7 +154,7 @@ function HeldChanges({ held }: { held: Loaded<{ items: HeldChange[] }> }) {
                 <td>
                   {h.clusters.changed} changed, {h.clusters.removed} removed
                 </td>
-                <td>{h.approvers.length === 0 ? <span className="muted">nobody yet</span> : h.approvers.join(', ')}</td>
+                <td className="approvers">{h.approvers.length === 0 ? <span className="muted">nobody yet</span> : h.approvers.map(personOf).join(', ')}</td>
                 <td>
                   <When at={h.heldAt} />
                 </td>
