@@ -70,6 +70,25 @@ export class WatcherReplies {
   }
 }
 
+/** The stages of the seeded small fleet: dev-1, test-1, prod-eu and prod-us; prod asks for two approvals. */
+export function smallFleetWatcher(): WatcherReplies {
+  return new WatcherReplies(
+    {
+      dev: { previous: null, clusters: [{ name: 'dev-1', labels: {} }], gates: NO_GATES },
+      test: { previous: 'dev', clusters: [{ name: 'test-1', labels: {} }], gates: NO_GATES },
+      prod: {
+        previous: 'test',
+        clusters: [
+          { name: 'prod-eu', labels: { region: 'eu' } },
+          { name: 'prod-us', labels: { region: 'us' } },
+        ],
+        gates: { soakSeconds: 0, approvals: 2, windows: [], isRollbackExempt: false },
+      },
+    },
+    { dev: { cart: '1.1.0', payment: '1.0.0' }, test: { cart: '1.1.0', payment: '1.0.0' }, prod: { cart: '1.0.0', payment: '1.0.0' } },
+  );
+}
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 export interface PromotionAuditUnderTest {

@@ -11,29 +11,11 @@ import { eventually } from '@driftless/testkit';
 import type { Page } from 'playwright-core';
 import type { Promotion, PromotionSummary } from '../src/api/promotion-types.js';
 import { launchBrowser, signIn, type TestBrowser } from './browser.js';
-import { NO_GATES, startPromotionAudit, WatcherReplies, type PromotionAuditUnderTest } from './promotion-harness.js';
+import { smallFleetWatcher, startPromotionAudit, type PromotionAuditUnderTest } from './promotion-harness.js';
 import { smallFleet } from './seed.js';
 
 const ACTIONS = /Approve|Reject|Promote…|Roll back/;
 const HELD = commit(70, 'mallory@elsewhere.org');
-
-function watcherReplies(): WatcherReplies {
-  return new WatcherReplies(
-    {
-      dev: { previous: null, clusters: [{ name: 'dev-1', labels: {} }], gates: NO_GATES },
-      test: { previous: 'dev', clusters: [{ name: 'test-1', labels: {} }], gates: NO_GATES },
-      prod: {
-        previous: 'test',
-        clusters: [
-          { name: 'prod-eu', labels: { region: 'eu' } },
-          { name: 'prod-us', labels: { region: 'us' } },
-        ],
-        gates: { soakSeconds: 0, approvals: 2, windows: [], isRollbackExempt: false },
-      },
-    },
-    { dev: { cart: '1.1.0', payment: '1.0.0' }, test: { cart: '1.1.0', payment: '1.0.0' }, prod: { cart: '1.0.0', payment: '1.0.0' } },
-  );
-}
 
 describe('promotions in the web UI', () => {
   let audit: PromotionAuditUnderTest;
@@ -43,7 +25,7 @@ describe('promotions in the web UI', () => {
   const statusOf = async (id: string) => (await audit.call<Promotion>('vic', 'GET', `/v1/promotions/${id}`)).body.status;
 
   before(async () => {
-    audit = await startPromotionAudit({ label: 'ui_promotions', watcher: watcherReplies(), seed: [...smallFleet(), events.changeHeld({ commit: HELD, stage: 'prod' })] });
+    audit = await startPromotionAudit({ label: 'ui_promotions', watcher: smallFleetWatcher(), seed: [...smallFleet(), events.changeHeld({ commit: HELD, stage: 'prod' })] });
     browser = await launchBrowser();
     // alice asks to promote cart to prod, which needs two approvals by others.
     const created = await audit.call<Promotion>('alice', 'POST', '/v1/promotions', { component: 'cart', toStage: 'prod', reason: 'release 1.1.0' });

@@ -9,7 +9,9 @@ import { repoRoot } from '@driftless/testkit';
 import type { Page } from 'playwright-core';
 import { launchBrowser, signIn } from './browser.js';
 import { startAudit } from './harness.js';
-import { generatedFleet, SHOWCASE_RELEASE, showcaseFleet } from './seed.js';
+import { smallFleetWatcher, startPromotionAudit } from './promotion-harness.js';
+import { commit, events } from '@driftless/audit/fixtures';
+import { generatedFleet, SHOWCASE_RELEASE, showcaseFleet, smallFleet } from './seed.js';
 
 const OUT = join(repoRoot(), 'docs', 'images');
 const VIEWPORT = { width: 1440, height: 900 };
@@ -24,9 +26,48 @@ async function shoot(page: Page, name: string, options: { fullPage?: boolean } =
   process.stdout.write(`wrote docs/images/ui-${name}.png\n`);
 }
 
+/** The promotions page: one waiting for its second approval, one committed, one rejected, and a held commit. */
+async function promotions(browser: Awaited<ReturnType<typeof launchBrowser>>): Promise<void> {
+  const audit = await startPromotionAudit({
+    label: 'ui_screens_promotions',
+    watcher: smallFleetWatcher(),
+    seed: [...smallFleet(), events.changeHeld({ commit: commit(70, 'mallory@elsewhere.org'), stage: 'prod' })],
+  });
+  try {
+    const status = async (id: string) => (await audit.call<{ status: string }>('vic', 'GET', `/v1/promotions/${id}`)).body.status;
+    const until = async (id: string, wanted: string) => {
+      for (let i = 0; i < 200 && (await status(id)) !== wanted; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    const committed = await audit.call<{ id: string }>('alice', 'POST', '/v1/promotions', { component: 'payment', toStage: 'test', version: '1.1.0', reason: 'weekly release' });
+    await until(committed.body.id, 'committed');
+    const rejected = await audit.call<{ id: string }>('bob', 'POST', '/v1/promotions', { component: 'payment', toStage: 'prod', version: '1.1.0' });
+    await until(rejected.body.id, 'waiting');
+    await audit.call('carol', 'POST', `/v1/promotions/${rejected.body.id}/reject`, { reason: 'payment freeze this week' });
+    const waiting = await audit.call<{ id: string }>('alice', 'POST', '/v1/promotions', { component: 'cart', toStage: 'prod', reason: 'release 1.1.0' });
+    await until(waiting.body.id, 'waiting');
+    await audit.call('bob', 'POST', `/v1/promotions/${waiting.body.id}/approve`, { comment: 'checked the dashboards' });
+
+    const page = await browser.newPage(VIEWPORT);
+    await signIn(page, audit.url, audit.tokens.bob, '/ui/promotions');
+    await page.getByRole('table', { name: 'Held changes' }).waitFor();
+    await page.getByRole('table', { name: /Recent promotions/ }).waitFor();
+    await shoot(page, 'promotions', { fullPage: true });
+    await page.close();
+  } finally {
+    await audit.stop();
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const browser = await launchBrowser();
+  // `npm run screenshots -w @driftless/ui -- promotions` takes only that page's picture.
+  if (process.argv[2] === 'promotions') {
+    await promotions(browser);
+    await browser.close();
+    return;
+  }
+  await promotions(browser);
   const audit = await startAudit({ label: 'ui_screens', seed: showcaseFleet() });
   try {
     const page = await browser.newPage(VIEWPORT);

@@ -12,12 +12,12 @@ export const STATUS_TONE: Record<PromotionStatus, Tone> = {
 };
 
 export const STATUS_ICON: Record<PromotionStatus, string> = {
-  requested: '…',
-  waiting: '⏸',
+  requested: '○',
+  waiting: '…',
   committing: '↻',
   committed: '✓',
   rejected: '✕',
-  halted: '■',
+  halted: '⚠',
 };
 
 export const STATUS_WORD: Record<PromotionStatus, string> = {
