@@ -8,7 +8,7 @@ import { Timeline } from '../components/timeline.js';
 import { approvalsText, gatesText, isApprovable, isRejectable, personOf, wavesText, whatMoves } from '../core/promotion.js';
 import { useLoad } from '../load.js';
 import { isAllowed, useSession } from '../session.js';
-import { useRefreshOnPromotionRows } from './promotions.js';
+import { useRefreshOnPromotionRows } from '../promotion-live.js';
 
 const PROMOTION_KINDS: TransitionKind[] = ['promotion_requested', 'promotion_waiting', 'promotion_approved', 'promotion_committed', 'promotion_rejected', 'promotion_halted'];
 

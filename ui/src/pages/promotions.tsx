@@ -1,33 +1,17 @@
 /** Promotions: open and recent ones with their gates, approvals and waves, and the commits the change policy holds. */
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import type { ApprovedChange, HeldChange, PromotionSummary } from '../api/promotion-types.js';
 import type { Page } from '../api/types.js';
 import { CommitLink, Empty, ErrorBox, Loading, PageTitle, When } from '../components/common.js';
 import { ActionMessage, PromotionStatusBadge, refusal } from '../components/promotion-parts.js';
-import { approvalsText, isOpen, isPromotionKind, personOf, wavesText, whatMoves } from '../core/promotion.js';
+import { approvalsText, isOpen, personOf, wavesText, whatMoves } from '../core/promotion.js';
 import { href } from '../core/route.js';
-import { useTransitions } from '../live.js';
 import { useLoad, type Loaded } from '../load.js';
+import { useRefreshOnPromotionRows } from '../promotion-live.js';
 import { Link } from '../router.js';
 import { isAllowed, useSession } from '../session.js';
 
 const RECENT = 50;
-
-/** Reloads after a burst of promotion_* and change_* rows, once. */
-export function useRefreshOnPromotionRows(reload: () => void): boolean {
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  return useTransitions(
-    {},
-    (t) => {
-      if (!isPromotionKind(t.kind)) return;
-      timer.current ??= setTimeout(() => {
-        timer.current = undefined;
-        reload();
-      }, 200);
-    },
-    reload,
-  );
-}
 
 export function PromotionsPage() {
   const { api } = useSession();
