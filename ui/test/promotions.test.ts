@@ -156,6 +156,22 @@ describe('promotions in the web UI', () => {
     await page.close();
   });
 
+  it('shows the refusal of a second promotion into a stage with one still open, and keeps the dialog', async () => {
+    const page = await browser.newPage();
+    await signIn(page, audit.url, audit.tokens.bob, '/ui/components/payment');
+    await page.getByRole('button', { name: 'Promote…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Promote payment' });
+    await dialog.getByLabel('Version (optional)').fill('1.3.0');
+    await dialog.getByRole('button', { name: 'Show plan' }).click();
+    await dialog.getByRole('button', { name: 'Request this promotion' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    // The wave rollout of payment 1.2.0 into test (the previous test) is still open.
+    assert.match(await alert.innerText(), /Refused: could not request this promotion\. promotion pr_[0-9a-f]+ \(payment 1\.2\.0\) into test is still \w+; wait for it or reject it first/);
+    assert.match(page.url(), /\/ui\/components\/payment$/);
+    await page.close();
+  });
+
   it('offers Roll back… per stage, closes on Escape and returns focus to the button', async () => {
     const page = await browser.newPage();
     await signIn(page, audit.url, audit.tokens.bob, '/ui/components/cart');
