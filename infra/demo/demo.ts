@@ -5,7 +5,8 @@
  * prod-eu, prod-us), the audit service, the repo-watcher and one agent per cluster, points them
  * at a Git copy of the example environment repository, waits until every component runs where
  * it should, then commits a version bump as "Alice", sends the push webhook and shows the change
- * travel to the cluster and into the audit log. It keeps running until Ctrl-C (or exits when
+ * travel to the cluster and into the audit log, promotes it to test as "Grace" (the watcher writes
+ * the commit) and heals a hand-made drift. It keeps running until Ctrl-C (or exits when
  * given --once, which exits 0 only if every step was observed and cleans up). Everything it
  * writes lives under .driftless/ in the working tree.
  */
@@ -20,7 +21,8 @@ import { say, step, table, waitFor } from './output.js';
 const USAGE = `Usage: npm run demo [-- --once] [--api-port 8080] [--nats-url URL] [--postgres-url URL]
 
 Starts Driftless locally: NATS, PostgreSQL, four simulated clusters, the audit API, the
-repo-watcher and one agent per cluster, then shows a commit travelling to a cluster.
+repo-watcher and one agent per cluster, then shows a commit travelling to a cluster, a
+promotion from dev to test, and drift being healed.
 
   --once               play the story, then stop and clean up (exit 0 only if every step was observed)
   --api-port PORT      audit API port (default 8080, or a free one if taken)
@@ -95,12 +97,20 @@ async function main(): Promise<void> {
       if (args.apiPort !== undefined) throw new Error(`port ${apiPort} is taken; choose another with --api-port`);
       apiPort = 0;
     }
+    // The web UI is static files the audit service serves; vite builds them in seconds.
+    if (!existsSync(join(root, 'ui', 'dist', 'index.html'))) {
+      await step('Building the web UI (once: npm run build -w @driftless/ui)', () =>
+        run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn', join(root, 'ui')]),
+      );
+    }
     system = await startSystem({
       dataDir,
       clusters: CLUSTERS,
       ...(args.natsUrl === undefined ? {} : { natsUrl: args.natsUrl }),
       ...(args.postgresUrl === undefined ? {} : { postgresUrl: args.postgresUrl }),
       ...(apiPort === 0 ? {} : { apiPort }),
+      // The watcher writes promotion commits, so it watches a bare origin that envrepo/ pushes to.
+      isRepoPushable: true,
       step,
       log: say,
     });
@@ -131,6 +141,7 @@ async function main(): Promise<void> {
       const file = join(repoDir, 'versions', 'dev.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace(/^cart: .*$/m, `cart: ${bumpedVersion}`));
       await git(repoDir, ['commit', '-q', '-am', `cart ${bumpedVersion} to dev`], { name: 'Alice', email: 'alice@example.com' });
+      await git(repoDir, ['push', '-q', 'origin', 'main']);
       await sys.notifyPush((await git(repoDir, ['rev-parse', 'HEAD'])).trim());
     });
     const pushedAt = Date.now();
@@ -147,6 +158,25 @@ async function main(): Promise<void> {
     );
     say(`\nPushed → applied and healthy on dev-1 in ${Date.now() - pushedAt} ms. What happened to cart on dev-1 ($ driftless history --cluster dev-1 --component cart --limit 6):\n`);
     say(await sys.cli(['history', '--cluster', 'dev-1', '--component', 'cart', '--limit', '6']));
+
+    // A promotion: no branch, no hand-edited YAML; the watcher writes the one-line commit.
+    const graceToken = await sys.createToken('grace', 'operator', 'grace@example.com');
+    say(`\n$ driftless promote cart --to test --yes --wait   (as Grace, an operator)\n`);
+    say(await sys.cli(['promote', 'cart', '--to', 'test', '--yes', '--wait', '--reason', 'dev looks good'], graceToken));
+    await step('Waiting for test-1 to run it', () =>
+      waitFor(
+        `cart ${bumpedVersion} applied and healthy on test-1`,
+        async () => {
+          const items = await api.inventory();
+          const cart = items.find((i) => i.cluster === 'test-1' && i.component === 'cart');
+          return cart?.applied?.version === bumpedVersion && cart.health?.status === 'Healthy' ? items : undefined;
+        },
+        60_000,
+      ),
+    );
+    await git(repoDir, ['pull', '-q', '--ff-only', 'origin', 'main']);
+    say('\nThe commit the repo-watcher wrote ($ git log -1 --format=fuller -p -- versions/test.yaml):\n');
+    say(await git(repoDir, ['log', '-1', '--format=fuller', '-p', '--', 'versions/test.yaml']));
 
     // Drift heals.
     const kubectl = join(root, '.tools', 'v35', 'kubectl');
@@ -190,7 +220,8 @@ async function main(): Promise<void> {
         '                 npx driftless cluster list',
         `  the API:       curl -s -H "authorization: Bearer $DRIFTLESS_TOKEN" "$DRIFTLESS_API_URL/v1/inventory?stage=prod"`,
         '  clusters:      ' + CLUSTERS.map((c) => `.tools/v35/kubectl --kubeconfig ${DATA_DIR_NAME}/kube/${c}.yaml get deployments -A`).join('\n                 '),
-        `  a change:      edit ${DATA_DIR_NAME}/envrepo/versions/test.yaml, git commit -am "...", and the watcher picks it up within 30 s`,
+        `  a change:      edit ${DATA_DIR_NAME}/envrepo/versions/dev.yaml, git commit -am "..." && git push; the watcher picks it up within 30 s`,
+        `  a promotion:   DRIFTLESS_TOKEN=${graceToken} npx driftless promote cart --to prod --wait   (as Grace, an operator)`,
         `  admin token:   ${sys.adminToken}   (for driftless cluster add / token create)`,
         `  stop:          Ctrl-C (everything stops; ${DATA_DIR_NAME}/ is wiped at the next start)`,
         '',

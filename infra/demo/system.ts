@@ -72,7 +72,7 @@ export interface RunningSystem {
   /** Sends the repo-watcher a signed GitHub push webhook for the branch, as GitHub would. */
   notifyPush(sha: string): Promise<void>;
   /** Creates an API token with the audit service's own command and returns its secret. */
-  createToken(name: string, role: 'viewer' | 'operator' | 'admin'): Promise<string>;
+  createToken(name: string, role: 'viewer' | 'operator' | 'admin', email?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -306,8 +306,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       });
       if (response.status !== 202) throw new Error(`the repo-watcher answered the push webhook with ${response.status}: ${await response.text()}`);
     };
-    const createToken = async (name: string, role: 'viewer' | 'operator' | 'admin') => {
-      const out = await run(process.execPath, [...node('audit'), 'create-token', name, role], { ...process.env, ...auditEnv });
+    const createToken = async (name: string, role: 'viewer' | 'operator' | 'admin', email?: string) => {
+      const out = await run(process.execPath, [...node('audit'), 'create-token', name, role, ...(email === undefined ? [] : [email])], { ...process.env, ...auditEnv });
       const secret = out.trim().split('\n').pop();
       if (!secret) throw new Error('the audit service printed no token');
       return secret;
