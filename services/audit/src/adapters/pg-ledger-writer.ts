@@ -87,45 +87,44 @@ function ledgerCopyText(rows: readonly LedgerRow[]): string {
   );
 }
 
-/** Issues every dimension write at once, in a fixed order (the connection runs them in that order). */
-function writeDimensions(tx: TransactionSql, plan: BatchPlan, now: Date): Promise<unknown> {
+/** Writes what the batch tells about clusters, components, apps and commits: one statement per table. */
+async function writeDimensions(tx: TransactionSql, plan: BatchPlan, now: Date): Promise<void> {
   const at = now.toISOString();
-  const writes: Promise<unknown>[] = [];
   if (plan.clusters.size > 0) {
     const records = [...plan.clusters].map(([name, stage]) => ({ name, stage }));
-    writes.push(tx`
+    await tx`
       insert into clusters (name, stage, first_seen_at)
       select name, stage, ${at}::timestamptz from json_to_recordset(${tx.json(records)}::json) as r(name text, stage text)
       on conflict (name) do update set stage = excluded.stage
-      where clusters.stage is null and excluded.stage is not null`);
+      where clusters.stage is null and excluded.stage is not null`;
   }
   for (const r of plan.registrations) {
     // The newest registration wins; a revocation older than it no longer applies.
-    writes.push(tx`
+    await tx`
       update clusters set stage = ${r.stage}, labels = ${tx.json(r.labels)}, registered_at = ${r.at},
         revoked_at = case when revoked_at < ${r.at} then null else revoked_at end
-      where name = ${r.cluster} and (registered_at is null or registered_at <= ${r.at})`);
+      where name = ${r.cluster} and (registered_at is null or registered_at <= ${r.at})`;
     // Pairs the repository never placed take their cluster's stage.
-    writes.push(tx`update component_state set stage = ${r.stage} where cluster = ${r.cluster} and placement_at is null and stage is distinct from ${r.stage}`);
+    await tx`update component_state set stage = ${r.stage} where cluster = ${r.cluster} and placement_at is null and stage is distinct from ${r.stage}`;
   }
   for (const r of plan.revocations) {
-    writes.push(tx`
+    await tx`
       update clusters set revoked_at = ${r.at}
-      where name = ${r.cluster} and (registered_at is null or registered_at <= ${r.at}) and (revoked_at is null or revoked_at < ${r.at})`);
+      where name = ${r.cluster} and (registered_at is null or registered_at <= ${r.at}) and (revoked_at is null or revoked_at < ${r.at})`;
   }
   if (plan.heartbeats.length > 0) {
     // Newest wins: a late heartbeat never moves the time back.
     const records = plan.heartbeats.map((hb) => ({ cluster: hb.cluster, at: hb.at.toISOString(), agent_version: hb.agentVersion }));
-    writes.push(tx`
+    await tx`
       update clusters c set last_heartbeat_at = r.at, agent_version = r.agent_version
       from json_to_recordset(${tx.json(records)}::json) as r(cluster text, at timestamptz, agent_version text)
-      where c.name = r.cluster and (c.last_heartbeat_at is null or c.last_heartbeat_at < r.at)`);
+      where c.name = r.cluster and (c.last_heartbeat_at is null or c.last_heartbeat_at < r.at)`;
   }
   if (plan.components.size > 0) {
-    writes.push(tx`insert into components (name, first_seen_at) select unnest(${[...plan.components]}::text[]), ${at}::timestamptz on conflict do nothing`);
+    await tx`insert into components (name, first_seen_at) select unnest(${[...plan.components]}::text[]), ${at}::timestamptz on conflict do nothing`;
   }
   if (plan.apps.size > 0) {
-    writes.push(tx`insert into apps (name, first_seen_at) select unnest(${[...plan.apps]}::text[]), ${at}::timestamptz on conflict do nothing`);
+    await tx`insert into apps (name, first_seen_at) select unnest(${[...plan.apps]}::text[]), ${at}::timestamptz on conflict do nothing`;
   }
   if (plan.commits.size > 0) {
     const records = [...plan.commits.values()].map((c) => ({
@@ -138,13 +137,12 @@ function writeDimensions(tx: TransactionSql, plan: BatchPlan, now: Date): Promis
       message: c.message,
       committed_at: c.time,
     }));
-    writes.push(tx`
+    await tx`
       insert into commits (sha, repo, author_name, author_email, committer_name, committer_email, message, committed_at, first_seen_at)
       select r.*, ${at}::timestamptz from json_to_recordset(${tx.json(records)}::json) as r(sha text, repo text, author_name text,
         author_email text, committer_name text, committer_email text, message text, committed_at timestamptz)
-      on conflict (sha) do nothing`);
+      on conflict (sha) do nothing`;
   }
-  return Promise.all(writes);
 }
 
 /** Loads the current states of the given pairs. */
@@ -339,20 +337,18 @@ export class PgLedgerWriter implements LedgerWriter {
 
   private async writeIn(tx: TransactionSql, entry: Pending): Promise<{ result: WriteResult; touched: Map<string, ComponentState> }> {
     const { batch, prepared } = entry;
-    // Reads in one round trip (postgres.js pipelines queries issued together on a connection);
-    // the lock is first in the pipeline, so everything after it sees the ledger as we will extend it.
+    // Reads one after the other, the lock first. (Issued together, postgres.js left a pipeline
+    // half sent on a connection opened after an outage, and the transaction waited forever.)
     const ids = batch.events.map((e) => e.id);
     const { clusters, pairs } = namedClusters(batch.events);
     const isCacheTrusted = this.statesTip !== undefined;
     const toLoad = isCacheTrusted ? [...pairs].filter(([key]) => !this.states.has(key)).map(([, pair]) => pair) : [...pairs.values()];
-    const [, recordedRows, knownStages, tip, loaded] = await Promise.all([
-      lockLedger(tx),
-      ids.length === 0 ? [] : tx<{ event_id: string }[]>`select event_id from transitions where event_id = any(${ids}::text[])`,
-      clusterStages(tx, [...clusters]),
-      readTip(tx),
-      loadStates(tx, toLoad),
-      tx.unsafe(CREATE_STATE_STAGING).execute(),
-    ]);
+    await lockLedger(tx);
+    const recordedRows = ids.length === 0 ? [] : await tx<{ event_id: string }[]>`select event_id from transitions where event_id = any(${ids}::text[])`;
+    const knownStages = await clusterStages(tx, [...clusters]);
+    const tip = await readTip(tx);
+    const loaded = await loadStates(tx, toLoad);
+    await tx.unsafe(CREATE_STATE_STAGING);
     const current = await this.currentStates(tx, pairs, tip, loaded, isCacheTrusted);
     const isReusable =
       prepared !== null &&
@@ -390,9 +386,10 @@ export class PgLedgerWriter implements LedgerWriter {
       await copy.stored;
       if (records.length > 0) writes.push((await stageStates(tx, records)).applied);
     }
-    if (batch.deadLetters.length > 0) writes.push(insertDeadLetters(tx, batch.deadLetters, now));
+    // One statement in flight while Node plans the next batch; nothing else is queued behind it.
     this.prepareWaiting(entry);
     await Promise.all(writes);
+    if (batch.deadLetters.length > 0) await insertDeadLetters(tx, batch.deadLetters, now);
     const result: WriteResult = {
       recorded: plan.rows.length,
       duplicates: plan.duplicates,
@@ -404,15 +401,13 @@ export class PgLedgerWriter implements LedgerWriter {
   }
 }
 
-function insertDeadLetters(tx: TransactionSql, deadLetters: readonly DeadLetter[], now: Date): Promise<unknown> {
-  return Promise.all(
-    deadLetters.map(
-      (dl) => tx`
-        insert into dead_letters (dedup_key, event_id, subject, stream_seq, reason, payload, received_at)
-        values (${dl.dedupKey}, ${dl.eventId}, ${dl.subject}, ${dl.streamSeq}, ${dl.reason}, ${Buffer.from(dl.payload)}, ${now})
-        on conflict (dedup_key) do nothing`,
-    ),
-  );
+async function insertDeadLetters(tx: TransactionSql, deadLetters: readonly DeadLetter[], now: Date): Promise<void> {
+  for (const dl of deadLetters) {
+    await tx`
+      insert into dead_letters (dedup_key, event_id, subject, stream_seq, reason, payload, received_at)
+      values (${dl.dedupKey}, ${dl.eventId}, ${dl.subject}, ${dl.streamSeq}, ${dl.reason}, ${Buffer.from(dl.payload)}, ${now})
+      on conflict (dedup_key) do nothing`;
+  }
 }
 
 /**
