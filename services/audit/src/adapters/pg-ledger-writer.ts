@@ -337,8 +337,7 @@ export class PgLedgerWriter implements LedgerWriter {
 
   private async writeIn(tx: TransactionSql, entry: Pending): Promise<{ result: WriteResult; touched: Map<string, ComponentState> }> {
     const { batch, prepared } = entry;
-    // Reads one after the other, the lock first. (Issued together, postgres.js left a pipeline
-    // half sent on a connection opened after an outage, and the transaction waited forever.)
+    // Reads one after the other, the lock first, so everything after it sees the ledger as we will extend it.
     const ids = batch.events.map((e) => e.id);
     const { clusters, pairs } = namedClusters(batch.events);
     const isCacheTrusted = this.statesTip !== undefined;
