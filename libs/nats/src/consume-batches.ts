@@ -1,10 +1,8 @@
 /**
- * The batch consume loop for high-throughput sinks (the audit writer): pulls what is waiting (up
- * to `maxBatch` messages) without waiting for a batch to fill, or, when nothing waits, the first
- * message to arrive within `maxWaitMs`; hands them over together, and acks only after the handler
- * returned (e.g. after its database transaction committed). A thrown error naks the whole batch
- * with backoff. With `maxBatchesInFlight` 2 the next batch is pulled and handed over while the
- * previous one is still being handled (the handler must then keep their order itself).
+ * The batch consume loop for high-throughput sinks (the audit writer): pulls up to `maxBatch`
+ * messages or whatever arrived within `maxWaitMs`, hands them over together, and acks only
+ * after the handler returned (e.g. after its database transaction committed). One batch at a
+ * time; a thrown error naks the whole batch with backoff.
  */
 import { InvalidInputError, isRetryable } from '@driftless/contracts';
 import { withSpan, type Logger } from '@driftless/telemetry';
@@ -26,10 +24,8 @@ export interface BatchContext {
 export interface ConsumeBatchesOptions extends DurableOptions {
   /** Most messages handed over at once. */
   maxBatch: number;
-  /** How long one pull waits for a first message when none is waiting (at least 1 s; nats.js refuses shorter pulls). */
+  /** How long to wait for a batch to fill (at least 1 s; nats.js refuses shorter pulls). */
   maxWaitMs: number;
-  /** Batches handed over and not yet settled (default 1: one at a time). */
-  maxBatchesInFlight?: number;
   /** Returns one outcome per message, in order; throwing naks them all. */
   handleBatch(msgs: readonly JsMsg[], ctx: BatchContext): Promise<readonly Outcome[]> | readonly Outcome[];
 }
@@ -42,12 +38,7 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
   if (!Number.isInteger(maxBatch) || maxBatch < 1) {
     throw new InvalidInputError(`consumeBatches maxBatch must be a whole number of at least 1, got ${maxBatch}`);
   }
-  const maxInFlight = options.maxBatchesInFlight ?? 1;
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    throw new InvalidInputError(`consumeBatches maxBatchesInFlight must be a whole number of at least 1, got ${maxInFlight}`);
-  }
   const log = options.log.child({ stream: options.stream, durable: options.durable });
-  const inFlight: Promise<void>[] = [];
   let consumer: Consumer | undefined;
   let failures = 0;
 
@@ -55,13 +46,12 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
     const batch: JsMsg[] = [];
     try {
       consumer ??= await openDurable(options);
-      await pull(consumer, await pullSize(consumer, maxBatch), options.maxWaitMs, signal, (msg) => batch.push(msg));
+      await pull(consumer, maxBatch, options.maxWaitMs, signal, (msg) => batch.push(msg));
       failures = 0;
     } catch (err) {
       // Bad credentials, a missing stream, a bad name or a closed connection will not fix
       // themselves: fail loudly instead of retrying forever.
       if ((!isRetryable(err) || isConnectionClosed(err)) && batch.length === 0) {
-        await Promise.allSettled(inFlight);
         throw toDomainError(err, `consuming ${options.stream}/${options.durable}`);
       }
       if (!signal.aborted) {
@@ -73,24 +63,9 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
         if (batch.length === 0) await sleep(delayMs, signal);
       }
     }
-    if (batch.length > 0) {
-      inFlight.push(handleBatch(batch, options, log));
-      if (inFlight.length >= maxInFlight) await inFlight.shift();
-    }
+    if (batch.length > 0) await handleBatch(batch, options, log);
   }
-  await Promise.all(inFlight);
   log.info('batch consumer stopped');
-}
-
-/**
- * How many messages to ask for: what is waiting, up to `maxBatch`, so the pull returns at once
- * instead of waiting for a full batch; one when nothing waits, so the first message to arrive
- * is handled at once. The count is a hint (another replica may take some first): a pull that
- * gets fewer simply waits out its expiry.
- */
-async function pullSize(consumer: Consumer, maxBatch: number): Promise<number> {
-  const info = await consumer.info();
-  return Math.max(1, Math.min(maxBatch, info.num_pending));
 }
 
 async function handleBatch(batch: JsMsg[], options: ConsumeBatchesOptions, log: Logger): Promise<void> {

@@ -300,42 +300,6 @@ describe('consume and consumeBatches', () => {
     assert.deepEqual(calls.flat(), [1, 1, 1, 2, 2, 2]);
   });
 
-  it('batch consume hands over what is waiting without waiting for the batch to fill', async () => {
-    await publish('c-eager', [1, 2]);
-    const batches: number[][] = [];
-    // A minute-long pull expiry and room for 100: only a pull sized to what waits can return within `eventually`.
-    const c = runBatches('c-eager', { maxBatch: 100, maxWaitMs: 60_000, handleBatch: (msgs) => (batches.push(msgs.map(numberOf)), msgs.map(() => Outcome.ack())) });
-    await eventually(() => batches.flat().length === 2, { what: 'the two waiting messages' });
-    await publish('c-eager', [3]);
-    await eventually(() => batches.flat().includes(3), { what: 'a message published to an idle consumer' });
-    await settled('c-eager');
-    await c.stop();
-    assert.deepEqual(batches.flat(), [1, 2, 3]);
-  });
-
-  it('batch consume with two batches in flight hands over the next before the previous settled', async () => {
-    await publish('c-two', [1, 2, 3]);
-    const started: number[] = [];
-    let releaseFirst = () => {};
-    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
-    const c = runBatches('c-two', {
-      maxBatch: 1,
-      maxBatchesInFlight: 2,
-      handleBatch: async (msgs) => {
-        const n = numberOf(msgs[0] as JsMsg);
-        started.push(n);
-        // The first batch settles only once the second was handed over: one at a time would never get there.
-        if (n === 1) await firstHeld;
-        if (n === 2) releaseFirst();
-        return msgs.map(() => Outcome.ack());
-      },
-    });
-    await eventually(() => started.length === 3, { what: 'all three batches' });
-    await settled('c-two');
-    await c.stop();
-    assert.deepEqual(started, [1, 2, 3]);
-  });
-
   it('keeps consuming across a NATS outage', async () => {
     const server = await startNatsServer();
     const own = isolatedNames('outage');

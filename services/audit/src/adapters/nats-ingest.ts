@@ -32,8 +32,6 @@ export function runNatsIngest(options: NatsIngestOptions): Promise<void> {
     maxBatch: options.maxBatch,
     maxWaitMs: options.maxWaitMs,
     maxAckPending: options.maxAckPending ?? Math.max(1000, options.maxBatch * 4),
-    // The writer plans the next batch while Postgres stores the previous one, and keeps their order.
-    maxBatchesInFlight: 2,
     // Never drop an event: a message is redelivered until it is recorded or dead-lettered.
     maxDeliver: -1,
     signal: options.signal,
