@@ -172,13 +172,25 @@ class NodeGitMirror implements GitMirror {
 
   async commitsBetween(fromSha: string, toSha: string, limit: number): Promise<string[]> {
     const [from, to] = await Promise.all([this.commit(fromSha), this.commit(toSha)]);
+    // Newest first, so that `limit` keeps the newest commits.
+    return (await this.firstParentWalk(to, from, limit)).reverse();
+  }
+
+  async recentCommits(sha: string, limit: number): Promise<Commit[]> {
+    const shas = await this.firstParentWalk(await this.commit(sha), undefined, limit);
+    const commits: Commit[] = [];
+    for (const one of shas) commits.push(await this.readCommit(one));
+    return commits;
+  }
+
+  /** Up to `limit` shas of `head`'s first-parent chain, newest first, stopping before `hide`. */
+  private async firstParentWalk(head: NodeGit.Commit, hide: NodeGit.Commit | undefined, limit: number): Promise<string[]> {
     const walk = this.repo.createRevWalk();
     walk.sorting(SORT_TOPOLOGICAL);
     walk.simplifyFirstParent();
-    walk.push(to.id());
-    walk.hide(from.id());
+    walk.push(head.id());
+    if (hide) walk.hide(hide.id());
     const newestFirst: string[] = [];
-    // Walk newest first so that `limit` keeps the newest commits.
     while (newestFirst.length < limit) {
       let oid: NodeGit.Oid;
       try {
@@ -189,27 +201,7 @@ class NodeGitMirror implements GitMirror {
       }
       newestFirst.push(oid.tostrS());
     }
-    return newestFirst.reverse();
-  }
-
-  async recentCommits(sha: string, limit: number): Promise<Commit[]> {
-    const head = await this.commit(sha);
-    const walk = this.repo.createRevWalk();
-    walk.sorting(SORT_TOPOLOGICAL);
-    walk.simplifyFirstParent();
-    walk.push(head.id());
-    const commits: Commit[] = [];
-    while (commits.length < limit) {
-      let oid: NodeGit.Oid;
-      try {
-        oid = await walk.next();
-      } catch (err) {
-        if (isIterOver(err)) break;
-        throw err;
-      }
-      commits.push(await this.readCommit(oid.tostrS()));
-    }
-    return commits;
+    return newestFirst;
   }
 
   async commitFileAndPush(edit: FileEdit, options: NetworkOptions): Promise<string> {
