@@ -35,6 +35,7 @@ const run = spawnSync('npx', ['turbo', 'run', 'test', '--continue', '--concurren
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 const missing = [];
+const failures = [];
 for (const dir of dirs) {
   const file = join(dir, '.test-results.json');
   const scripts = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts ?? {};
@@ -47,6 +48,13 @@ for (const dir of dirs) {
   total.passed += counts.passed;
   total.failed += counts.failed;
   total.skipped += counts.skipped;
+  for (const failure of counts.failures ?? []) failures.push({ ...failure, workspace: dir.slice(root.length + 1) });
+}
+// Repeated here because turbo interleaves the packages' output and a failure is easy to miss.
+for (const { workspace, file, name, message } of failures) {
+  const at = file ? file.indexOf(workspace) : -1;
+  const where = at >= 0 ? file.slice(at) : (file ?? workspace);
+  console.error(`✖ ${where}: ${name}\n  ${message.split('\n').join('\n  ')}`);
 }
 if (missing.length > 0 && extra.length === 0) {
   console.error(`no test results from: ${missing.join(', ')} (the test run crashed before reporting)`);
