@@ -87,6 +87,14 @@ export interface InventoryCell extends SyncFacts {
   isDrifted: boolean;
 }
 
+/** Which pairs a slice of the ledger may have changed: the fleet snapshot re-reads exactly these. */
+export interface InventoryChanges {
+  /** Pairs named by a row of the slice. */
+  pairs: { cluster: string; component: string }[];
+  /** Clusters named by a row without a component (a registration can restage every pair of its cluster). */
+  clusters: string[];
+}
+
 export interface ClusterSummary {
   name: string;
   stage: string | null;
@@ -158,6 +166,17 @@ export interface AuditQueries {
   inventoryCells(query: InventoryQuery): Promise<Page<InventoryCell, { cluster: string; component: string }> & { stageVersions: StageVersions[] }>;
   /** The ledger's newest row: every change of the derived state is committed with a new one. */
   ledgerTip(): Promise<ChainTip>;
+  /**
+   * The pairs and clusters named by the ledger rows after `known` up to `upToSeq`, or null when the
+   * ledger no longer holds `known` (another database, a restore): then only a full read is safe.
+   */
+  inventoryChangesSince(known: ChainTip, upToSeq: number): Promise<InventoryChanges | null>;
+  /** The current rows of the given pairs and of every pair of the given clusters. */
+  inventoryRowsOf(changes: InventoryChanges): Promise<InventoryRow[]>;
+  /** Up to `limit` rows of the whole fleet, in the inventory's order. */
+  allInventoryRows(limit: number): Promise<InventoryRow[]>;
+  /** Whether the database orders names by code point, as the in-memory fleet snapshot does. */
+  isInventoryOrderCodePoint(): Promise<boolean>;
   /** Every state of one component, on every cluster. */
   statesOfComponent(component: string): Promise<InventoryRow[]>;
   /** The position of the newest row naming a commit, or null if the ledger never saw it. */

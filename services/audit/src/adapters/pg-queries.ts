@@ -21,6 +21,7 @@ import type {
   DeadLetterRecord,
   DiffBasis,
   InventoryCell,
+  InventoryChanges,
   InventoryQuery,
   InventoryRow,
   Page,
@@ -124,6 +125,54 @@ export class PgAuditQueries implements AuditQueries {
     return this.run(async () => {
       const [tip] = await this.sql<{ seq: string; hash: string }[]>`select seq, hash from transitions order by seq desc limit 1`;
       return tip ? { seq: n(tip.seq), hash: tip.hash } : EMPTY_TIP;
+    });
+  }
+
+  inventoryChangesSince(known: ChainTip, upToSeq: number): Promise<InventoryChanges | null> {
+    return this.run(async () => {
+      // The known row's hash proves the slice continues the ledger the snapshot was read from; the
+      // slice is a range scan of the primary key (seq is dense, so it holds upToSeq - known.seq rows).
+      const rows = await this.sql<{ part: number; cluster: string | null; component: string | null; hash: string | null }[]>`
+        select 0 as part, null::text as cluster, null::text as component, hash from transitions where seq = ${known.seq}
+        union all
+        select distinct 1, cluster, component, null::text from transitions where seq > ${known.seq} and seq <= ${upToSeq} and cluster is not null`;
+      const knownRow = rows.find((r) => r.part === 0);
+      if (known.seq === 0 ? known.hash !== EMPTY_TIP.hash : knownRow?.hash !== known.hash) return null;
+      const clusters = new Set<string>();
+      for (const r of rows) if (r.part === 1 && r.component === null && r.cluster !== null) clusters.add(r.cluster);
+      const pairs: InventoryChanges['pairs'] = [];
+      for (const r of rows) {
+        if (r.part === 1 && r.cluster !== null && r.component !== null && !clusters.has(r.cluster)) pairs.push({ cluster: r.cluster, component: r.component });
+      }
+      return { pairs, clusters: [...clusters] };
+    });
+  }
+
+  inventoryRowsOf(changes: InventoryChanges): Promise<InventoryRow[]> {
+    const { sql } = this;
+    return this.run(async () => {
+      const rows = await sql<DbRow[]>`
+        select s.* from component_state s where s.cluster = any(${changes.clusters}::text[])
+        union all
+        select s.* from unnest(${changes.pairs.map((p) => p.cluster)}::text[], ${changes.pairs.map((p) => p.component)}::text[]) as k(cluster, component)
+        join component_state s on s.cluster = k.cluster and s.component = k.component`;
+      return rows.map(toInventoryRow);
+    });
+  }
+
+  allInventoryRows(limit: number): Promise<InventoryRow[]> {
+    return this.run(async () => {
+      const rows = await this.sql<DbRow[]>`select s.* from component_state s order by s.cluster, s.component limit ${limit}`;
+      return rows.map(toInventoryRow);
+    });
+  }
+
+  isInventoryOrderCodePoint(): Promise<boolean> {
+    return this.run(async () => {
+      // to_jsonb: datlocprovider exists from Postgres 15 on; before it, the provider is always libc.
+      const [db] = await this.sql<{ collate: string; provider: string | null }[]>`
+        select datcollate as collate, to_jsonb(d) ->> 'datlocprovider' as provider from pg_database d where datname = current_database()`;
+      return db !== undefined && (db.provider === null || db.provider === 'c') && ['C', 'POSIX', 'C.UTF-8', 'C.utf8'].includes(db.collate);
     });
   }
 

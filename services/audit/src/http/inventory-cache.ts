@@ -3,14 +3,18 @@
  * to the derived state is committed together with a new ledger row, so a response computed after
  * reading tip T is fresh for as long as T is still the tip; a request reads the tip first and
  * only takes an entry made at that same tip. A fleet-wide document is then serialized once per
- * ledger change instead of once per request.
+ * ledger change instead of once per request. It also carries the limits of the fleet snapshot
+ * the documents are built from (see FleetSnapshotKeeper).
  */
 import type { ChainTip } from '../core/chain.js';
+import { DEFAULT_FLEET_SNAPSHOT_LIMITS, type FleetSnapshotLimits } from '../fleet-snapshot-keeper.js';
 
 export interface CacheLimits {
   /** Total characters kept (default 64 Mi, a few whole-fleet documents). */
   maxChars?: number;
   maxEntries?: number;
+  /** The in-memory fleet snapshot's limits; `{ maxPairs: 0 }` reads Postgres per request instead. */
+  snapshot?: Partial<FleetSnapshotLimits>;
 }
 
 export class InventoryCache {
@@ -20,10 +24,12 @@ export class InventoryCache {
   private readonly maxChars: number;
   private readonly maxEntries: number;
   readonly stats = { hits: 0, misses: 0 };
+  readonly snapshotLimits: FleetSnapshotLimits;
 
   constructor(limits: CacheLimits = {}) {
     this.maxChars = limits.maxChars ?? 64 * 1024 * 1024;
     this.maxEntries = limits.maxEntries ?? 64;
+    this.snapshotLimits = { ...DEFAULT_FLEET_SNAPSHOT_LIMITS, ...limits.snapshot };
   }
 
   get(tip: ChainTip, key: string): string | undefined {

@@ -1,0 +1,201 @@
+/**
+ * The fleet's current state in memory: one entry per (cluster, component), kept in the
+ * inventory's order (cluster, then component), and per (stage, component) how many clusters want
+ * and run each version, so skew is known without asking the database. Pure: an adapter feeds it
+ * rows read from `component_state`, the inventory routes select pages from it.
+ */
+import { NO_SKEW, skewKey, skewOf, type Skew } from './skew.js';
+
+/** What the snapshot needs of an entry: its place in the order and what counts towards skew. */
+export interface FleetPair {
+  cluster: string;
+  component: string;
+  stage: string | null;
+  desiredVersion: string | null;
+  appliedVersion: string | null;
+  isRemoved: boolean;
+}
+
+export interface PairKey {
+  cluster: string;
+  component: string;
+}
+
+/** The same filters and keyset page as the inventory's SQL (`after` is exclusive). */
+export interface FleetSelection {
+  cluster?: string | undefined;
+  component?: string | undefined;
+  stage?: string | undefined;
+  after?: PairKey | undefined;
+  limit: number;
+}
+
+/**
+ * The inventory's order. Code-unit comparison: the keeper only uses the snapshot when Postgres
+ * sorts names the same way (a C collation; names are DNS labels).
+ */
+export function comparePairs(a: PairKey, b: PairKey): number {
+  if (a.cluster !== b.cluster) return a.cluster < b.cluster ? -1 : 1;
+  if (a.component !== b.component) return a.component < b.component ? -1 : 1;
+  return 0;
+}
+
+const keyOf = (p: PairKey): string => `${p.cluster}\u0000${p.component}`;
+
+/** How many clusters of one stage want / run each version of one component (what `stage_versions` holds). */
+export class VersionGroup {
+  private readonly desired = new Map<string, number>();
+  private readonly applied = new Map<string, number>();
+  private skewMemo: Skew | undefined;
+  /** The skew as the API serializes it, kept by the caller; cleared whenever the versions change. */
+  text: string | undefined;
+
+  get isEmpty(): boolean {
+    return this.desired.size === 0 && this.applied.size === 0;
+  }
+
+  get skew(): Skew {
+    this.skewMemo ??= skewOf({ stage: '', component: '', desiredVersions: [...this.desired.keys()], appliedVersions: [...this.applied.keys()] });
+    return this.skewMemo;
+  }
+
+  /** Counts a pair in (sign 1) or out (sign -1), by the rule of the `stage_versions` triggers. */
+  count(pair: FleetPair, sign: 1 | -1): void {
+    if (pair.isRemoved) return;
+    const changedDesired = pair.desiredVersion !== null && bump(this.desired, pair.desiredVersion, sign);
+    const changedApplied = pair.appliedVersion !== null && bump(this.applied, pair.appliedVersion, sign);
+    if (changedDesired || changedApplied) {
+      this.skewMemo = undefined;
+      this.text = undefined;
+    }
+  }
+}
+
+/** Adds `sign` to a version's count; true when the set of versions changed. */
+function bump(counts: Map<string, number>, version: string, sign: 1 | -1): boolean {
+  const next = (counts.get(version) ?? 0) + sign;
+  if (next <= 0) return counts.delete(version);
+  counts.set(version, next);
+  return next === 1 && sign === 1;
+}
+
+export class FleetSnapshot<T extends FleetPair> {
+  private readonly entries = new Map<string, T>();
+  /** Entries in the inventory's order; rebuilt lazily after a pair appears or disappears. */
+  private ordered: T[] | undefined = [];
+  private readonly groups = new Map<string, VersionGroup>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: PairKey): T | undefined {
+    return this.entries.get(keyOf(key));
+  }
+
+  /** Adds or replaces the entry of its pair. */
+  put(entry: T): void {
+    const key = keyOf(entry);
+    const previous = this.entries.get(key);
+    if (previous !== undefined) this.uncount(previous);
+    this.entries.set(key, entry);
+    this.groupFor(entry)?.count(entry, 1);
+    if (previous === undefined) this.ordered = undefined;
+    else if (this.ordered !== undefined) this.ordered[this.indexOf(entry)] = entry;
+  }
+
+  remove(key: PairKey): void {
+    const previous = this.entries.get(keyOf(key));
+    if (previous === undefined) return;
+    this.uncount(previous);
+    this.entries.delete(keyOf(key));
+    this.ordered = undefined;
+  }
+
+  /** Every entry of one cluster, in order. */
+  ofCluster(cluster: string): T[] {
+    return this.select({ cluster, limit: Number.MAX_SAFE_INTEGER }).items;
+  }
+
+  /** The skew of the entry's (stage, component) group; its group, to keep a serialized form in. */
+  groupOf(entry: FleetPair): VersionGroup | undefined {
+    return entry.stage === null ? undefined : this.groups.get(skewKey(entry.stage, entry.component));
+  }
+
+  skewOf(entry: FleetPair): Skew {
+    return this.groupOf(entry)?.skew ?? NO_SKEW;
+  }
+
+  /** One page, exactly as `where filters and (cluster, component) > after order by cluster, component limit` reads it. */
+  select(selection: FleetSelection): { items: T[]; next: PairKey | null } {
+    const ordered = this.inOrder();
+    const { cluster, component, stage, after, limit } = selection;
+    let from = 0;
+    if (cluster !== undefined) from = lowerBound(ordered, { cluster, component: '' });
+    if (after !== undefined) from = Math.max(from, upperBound(ordered, after));
+    const items: T[] = [];
+    let hasMore = false;
+    for (let i = from; i < ordered.length; i++) {
+      const entry = ordered[i] as T;
+      if (cluster !== undefined && entry.cluster !== cluster) break;
+      if (component !== undefined && entry.component !== component) continue;
+      if (stage !== undefined && entry.stage !== stage) continue;
+      if (items.length === limit) {
+        hasMore = true;
+        break;
+      }
+      items.push(entry);
+    }
+    const last = items.at(-1);
+    return { items, next: hasMore && last !== undefined ? { cluster: last.cluster, component: last.component } : null };
+  }
+
+  private inOrder(): T[] {
+    this.ordered ??= [...this.entries.values()].sort(comparePairs);
+    return this.ordered;
+  }
+
+  private indexOf(key: PairKey): number {
+    return lowerBound(this.inOrder(), key);
+  }
+
+  private groupFor(entry: FleetPair): VersionGroup | undefined {
+    if (entry.stage === null) return undefined;
+    const key = skewKey(entry.stage, entry.component);
+    let group = this.groups.get(key);
+    if (group === undefined) this.groups.set(key, (group = new VersionGroup()));
+    return group;
+  }
+
+  private uncount(entry: T): void {
+    const group = this.groupOf(entry);
+    if (group === undefined) return;
+    group.count(entry, -1);
+    // An empty group is what Postgres returns for a group without versions: no skew.
+    if (group.isEmpty && entry.stage !== null) this.groups.delete(skewKey(entry.stage, entry.component));
+  }
+}
+
+/** First index whose entry is not before `key`. */
+function lowerBound(ordered: readonly PairKey[], key: PairKey): number {
+  let lo = 0;
+  let hi = ordered.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comparePairs(ordered[mid] as PairKey, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose entry is after `key`. */
+function upperBound(ordered: readonly PairKey[], key: PairKey): number {
+  let lo = 0;
+  let hi = ordered.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comparePairs(ordered[mid] as PairKey, key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

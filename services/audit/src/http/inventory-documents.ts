@@ -1,0 +1,108 @@
+/**
+ * The inventory documents built from the in-memory fleet snapshot, byte for byte what the routes
+ * serialize from Postgres rows for the same state. Each entry keeps its serialized parts (the
+ * item's JSON up to its skew, the matrix row's middle), each (stage, component) group its skew's
+ * JSON, so a document is joined from kept text and only what changed is serialized again.
+ */
+import { NO_SKEW, type Skew } from '../core/skew.js';
+import type { FleetPair, FleetSelection, FleetSnapshot, PairKey } from '../core/fleet-snapshot.js';
+import { syncStatusOf } from '../core/state.js';
+import type { InventoryRow } from '../ports.js';
+import { presentInventory } from './present.js';
+import { MATRIX_COLUMNS } from './schemas.js';
+
+export interface InventoryEntry extends FleetPair {
+  /** The state as read; dropped once the item's text is made (the text is what is kept). */
+  row: InventoryRow | undefined;
+  /** The item's JSON up to and including `"skew":`, made when first asked for. */
+  itemHead: string | undefined;
+  /** The matrix row between the indexes and the skew flag: stage, versions, health, sync, drift. */
+  cellText: string;
+  hasProblem: boolean;
+}
+
+export function toInventoryEntry(row: InventoryRow): InventoryEntry {
+  const { state, stage } = row;
+  const desiredVersion = state.desired?.version ?? null;
+  const appliedVersion = state.applied?.version ?? null;
+  const isDrifted = state.drift?.status === 'Drifted';
+  const cell = JSON.stringify([stage, desiredVersion, appliedVersion, state.health?.status ?? null, syncStatusOf(state), isDrifted]);
+  return {
+    cluster: state.cluster,
+    component: state.component,
+    stage,
+    desiredVersion,
+    appliedVersion,
+    isRemoved: state.desired?.isRemoved === true,
+    row,
+    itemHead: undefined,
+    cellText: cell.slice(1, -1),
+    hasProblem: state.problem !== null,
+  };
+}
+
+/** The route's own serializers (compiled from the response schemas), so the text is what the SQL path sends. */
+export interface InventorySerializers {
+  item(item: unknown): string;
+  skew(skew: Skew): string;
+  /** The page with no items: the joined items go between its brackets. */
+  emptyPage(page: { items: []; nextCursor: string | null }): string;
+}
+
+const isSkewed = (skew: Skew) => skew.isDesiredSkewed || skew.isAppliedSkewed;
+
+function pageOf(snapshot: FleetSnapshot<InventoryEntry>, selection: FleetSelection, skewFilter: boolean | undefined) {
+  const page = snapshot.select(selection);
+  // A filter on the page, not the selection, as the SQL path does: skew is known only per group.
+  const items = skewFilter === undefined ? page.items : page.items.filter((e) => isSkewed(snapshot.skewOf(e)) === skewFilter);
+  return { items, next: page.next };
+}
+
+export function inventoryDocument(
+  snapshot: FleetSnapshot<InventoryEntry>,
+  selection: FleetSelection,
+  skewFilter: boolean | undefined,
+  cursorOf: (next: PairKey | null) => string | null,
+  serializers: InventorySerializers,
+): string {
+  const { items, next } = pageOf(snapshot, selection, skewFilter);
+  const noSkewText = serializers.skew(NO_SKEW);
+  const parts = items.map((entry) => {
+    const group = snapshot.groupOf(entry);
+    const skewText = group === undefined ? noSkewText : (group.text ??= serializers.skew(group.skew));
+    return `${headOf(entry, noSkewText, serializers)}${skewText}}`;
+  });
+  const empty = serializers.emptyPage({ items: [], nextCursor: cursorOf(next) });
+  const at = empty.indexOf('[]') + 1;
+  return `${empty.slice(0, at)}${parts.join(',')}${empty.slice(at)}`;
+}
+
+/** The item's JSON up to its skew: serialized with no skew once, the skew's text cut off. */
+function headOf(entry: InventoryEntry, noSkewText: string, serializers: InventorySerializers): string {
+  if (entry.itemHead !== undefined) return entry.itemHead;
+  const [item] = presentInventory(entry.row === undefined ? [] : [entry.row], []);
+  const text = serializers.item(item);
+  const tail = `"skew":${noSkewText}}`;
+  if (!text.endsWith(tail)) throw new Error('inventory item serialization does not end with its skew; the response schema changed its order');
+  entry.itemHead = text.slice(0, text.length - tail.length + '"skew":'.length);
+  entry.row = undefined;
+  return entry.itemHead;
+}
+
+const COLUMNS_TEXT = JSON.stringify(MATRIX_COLUMNS);
+
+/** The fleet matrix, as `JSON.stringify({ clusters, components, rows, columns, nextCursor })` of the SQL path. */
+export function matrixDocument(
+  snapshot: FleetSnapshot<InventoryEntry>,
+  selection: FleetSelection,
+  skewFilter: boolean | undefined,
+  cursorOf: (next: PairKey | null) => string | null,
+): string {
+  const { items, next } = pageOf(snapshot, selection, skewFilter);
+  const clusters = [...new Set(items.map((e) => e.cluster))].sort();
+  const components = [...new Set(items.map((e) => e.component))].sort();
+  const clusterIndex = new Map(clusters.map((name, i) => [name, i]));
+  const componentIndex = new Map(components.map((name, i) => [name, i]));
+  const rows = items.map((e) => `[${clusterIndex.get(e.cluster)},${componentIndex.get(e.component)},${e.cellText},${isSkewed(snapshot.skewOf(e))},${e.hasProblem}]`);
+  return `{"clusters":${JSON.stringify(clusters)},"components":${JSON.stringify(components)},"rows":[${rows.join(',')}],"columns":${COLUMNS_TEXT},"nextCursor":${JSON.stringify(cursorOf(next))}}`;
+}
