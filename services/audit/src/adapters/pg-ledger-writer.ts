@@ -16,7 +16,7 @@ import { EMPTY_TIP, type ChainTip } from '../core/chain.js';
 import type { LedgerRow } from '../core/ledger.js';
 import { foldAll, stateKey, type ComponentState } from '../core/state.js';
 import type { DeadLetter, IngestBatch, LedgerWriter, WriteResult } from '../ports.js';
-import { copyText, startCopy, type CopyValue } from './pg-copy.js';
+import { copyField, copyText, startCopy, type CopyValue } from './pg-copy.js';
 import { LEDGER_COLUMNS, STATE_COLUMNS, STATE_RECORD_TYPES, stateRecord, toComponentState, toLedgerRow, type DbRow } from './pg-rows.js';
 
 /** Advisory lock key of the ledger's single-writer order (any constant unique to this purpose). */
@@ -52,39 +52,23 @@ export async function readTip(tx: TransactionSql | Sql): Promise<ChainTip> {
  */
 function ledgerCopyText(rows: readonly LedgerRow[]): string {
   // One timestamp text per batch: every row of a batch shares its recorded_at.
-  const recordedAt = new Map<number, string>();
-  const iso = (d: Date) => {
-    const ms = d.getTime();
-    let text = recordedAt.get(ms);
-    if (text === undefined) recordedAt.set(ms, (text = d.toISOString()));
-    return text;
-  };
-  return copyText(
-    rows.map((r) => [
-      r.seq,
-      r.eventId,
-      r.kind,
-      r.occurredAt.toISOString(),
-      iso(r.recordedAt),
-      r.cluster,
-      r.component,
-      r.stage,
-      r.repo,
-      r.apps,
-      r.fromVersion,
-      r.toVersion,
-      r.fromHash,
-      r.toHash,
-      r.commitSha,
-      r.actor,
-      r.traceId,
-      r.source,
-      r.subject,
-      JSON.stringify(r.detail),
-      r.prevHash,
-      r.hash,
-    ]),
-  );
+  let recordedAtMs = Number.NaN;
+  let recordedAt = '';
+  let out = '';
+  // Field by field into one string: no array per row, as this runs for every event ingested.
+  for (const r of rows) {
+    if (r.recordedAt.getTime() !== recordedAtMs) {
+      recordedAtMs = r.recordedAt.getTime();
+      recordedAt = r.recordedAt.toISOString();
+    }
+    out +=
+      r.seq + '\t' + copyField(r.eventId) + '\t' + r.kind + '\t' + r.occurredAt.toISOString() + '\t' + recordedAt +
+      '\t' + copyField(r.cluster) + '\t' + copyField(r.component) + '\t' + copyField(r.stage) + '\t' + copyField(r.repo) + '\t' + copyField(r.apps) +
+      '\t' + copyField(r.fromVersion) + '\t' + copyField(r.toVersion) + '\t' + copyField(r.fromHash) + '\t' + copyField(r.toHash) +
+      '\t' + copyField(r.commitSha) + '\t' + copyField(r.actor) + '\t' + copyField(r.traceId) + '\t' + copyField(r.source) + '\t' + copyField(r.subject) +
+      '\t' + copyField(JSON.stringify(r.detail)) + '\t' + r.prevHash + '\t' + r.hash + '\n';
+  }
+  return out;
 }
 
 /** Writes what the batch tells about clusters, components, apps and commits: one statement per table. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { canonicalJson } from './canonical.js';
-import { chainEntries, EMPTY_TIP, GENESIS_HASH, rowHash, verifyNext } from './chain.js';
+import { canonicalContent, chainEntries, EMPTY_TIP, GENESIS_HASH, rowHash, verifyNext } from './chain.js';
 import { toLedgerEntry } from './ledger.js';
 import { ChainVerifier } from './verify.js';
 import { clock, oneOfEach } from '../testing/fixtures.js';
@@ -17,11 +17,94 @@ function verifyAll(list: ReturnType<typeof rows>) {
   return verifier;
 }
 
+/** The first implementation, kept as the definition every faster one must match byte for byte. */
+function referenceCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(referenceCanonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const members = Object.keys(record)
+    .sort()
+    .filter((key) => record[key] !== undefined)
+    .map((key) => `${JSON.stringify(key)}:${referenceCanonicalJson(record[key])}`);
+  return `{${members.join(',')}}`;
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KEY_POOL = ['a', 'b', 'B', '_', '10', '9', '01', '-1', 'é', 'ä', '\u2028', '😀', 'with space', 'quote"', 'back\\slash', 'cluster', 'component', 'version', 'hash', ''];
+const STRING_POOL = ['', 'x', 'line\nbreak', 'tab\t', '"quoted"', '\\', 'ümlaut', '😀', '\u2028\u2029', '\u0001', '1.2.0'];
+
+function randomValue(next: () => number, depth: number): unknown {
+  const pick = <T,>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+  const roll = next();
+  if (depth > 3 || roll < 0.45) return pick<unknown>([null, true, false, 0, -0, 1, -1.5, 1e21, 1e-7, 2 ** 53, undefined, ...STRING_POOL]);
+  if (roll < 0.65) return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+  const record: Record<string, unknown> = {};
+  for (let i = Math.floor(next() * 6); i > 0; i--) record[pick(KEY_POOL)] = randomValue(next, depth + 1);
+  return record;
+}
+
 describe('canonicalJson', () => {
   it('ignores key order and undefined members, keeps array order', () => {
     assert.equal(canonicalJson({ b: 1, a: [2, { d: null, c: 'x' }], u: undefined }), '{"a":[2,{"c":"x","d":null}],"b":1}');
     assert.equal(canonicalJson({ a: 1, b: 2 }), canonicalJson({ b: 2, a: 1 }));
     assert.notEqual(canonicalJson([1, 2]), canonicalJson([2, 1]));
+  });
+
+  it('sorts integer-like keys as strings, unlike JSON.stringify', () => {
+    assert.equal(canonicalJson({ 9: 'nine', 10: 'ten', a: 1 }), '{"10":"ten","9":"nine","a":1}');
+  });
+
+  it('writes exactly what the first implementation wrote, for thousands of random values', () => {
+    const next = random(20261127);
+    for (let i = 0; i < 5_000; i++) {
+      const value = randomValue(next, 0);
+      assert.equal(canonicalJson(value), referenceCanonicalJson(value), JSON.stringify(value));
+    }
+  });
+});
+
+describe('row hash', () => {
+  // Pinned: every stored row was hashed this way, so these bytes and digests must never change.
+  const row = {
+    seq: 41,
+    eventId: 'evt-ü-1',
+    kind: 'desired_changed',
+    occurredAt: new Date('2026-11-27T10:00:00.123Z'),
+    recordedAt: new Date('2026-11-27T10:00:01.000Z'),
+    cluster: 'prod-1',
+    component: 'cart',
+    stage: 'prod',
+    repo: 'envs',
+    apps: ['shop', 'web "x"'],
+    fromVersion: '1.0.0',
+    toVersion: '1.1.0',
+    fromHash: null,
+    toHash: 'sha256:ab',
+    commitSha: 'a'.repeat(40),
+    actor: 'ada@example.com',
+    traceId: null,
+    source: 'repo-watcher',
+    subject: 'driftless.evt.desired.prod-1.cart.changed',
+    detail: { z: 1, a: { 10: 'ten', 9: 'nine', b: [1, 'two\n', null, { y: true, x: false }] }, u: undefined, é: 'accent', '\u2028': 'ls', emoji: '😀', n: -0.5e-7 },
+  } as const;
+
+  it('hashes the same content to the same digest as every earlier release', () => {
+    assert.equal(
+      canonicalContent(row as never),
+      '[41,"evt-ü-1","desired_changed","2026-11-27T10:00:00.123Z","2026-11-27T10:00:01.000Z","prod-1","cart","prod","envs",["shop","web \\"x\\""],"1.0.0","1.1.0",null,"sha256:ab","aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","ada@example.com",null,"repo-watcher","driftless.evt.desired.prod-1.cart.changed",{"a":{"10":"ten","9":"nine","b":[1,"two\\n",null,{"x":false,"y":true}]},"emoji":"😀","n":-5e-8,"z":1,"é":"accent","\u2028":"ls"}]',
+    );
+    assert.equal(rowHash('f'.repeat(64), row as never), '621160a6592e9c0b3db536c29d886b4fab743e17dbe039b62eb0baa7bedd0e82');
+    assert.equal(rowHash(GENESIS_HASH, { ...row, apps: null, detail: {} }), '29d360412c0c7defb7369084e2198e9e899ffab0fefeababbad3d2db578c809e');
   });
 });
 

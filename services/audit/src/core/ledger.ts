@@ -48,60 +48,56 @@ export function traceIdOf(traceparent: string | undefined): string | null {
   return id === undefined || /^0+$/.test(id) ? null : id;
 }
 
-type Columns = Omit<LedgerEntry, 'eventId' | 'kind' | 'occurredAt' | 'traceId' | 'source' | 'subject' | 'detail' | 'stage'> & { stage?: string | null };
+type Columns = Pick<LedgerEntry, 'cluster' | 'component' | 'stage' | 'repo' | 'apps' | 'fromVersion' | 'toVersion' | 'fromHash' | 'toHash' | 'commitSha' | 'actor'>;
 
-const EMPTY: Columns = {
-  cluster: null,
-  component: null,
-  repo: null,
-  apps: null,
-  fromVersion: null,
-  toVersion: null,
-  fromHash: null,
-  toHash: null,
-  commitSha: null,
-  actor: null,
-};
-
-function columnsOf(event: DriftlessEvent): Columns {
+/**
+ * Sets the columns an event fills on `entry`, whose columns start out null. Assigning into one
+ * object of a fixed shape, rather than spreading defaults, matters: ingest does this per event.
+ */
+function fillColumns(entry: Columns, event: DriftlessEvent): void {
+  const e = entry;
   switch (event.type) {
     case 'driftless.desired.changed.v1': {
       const d = event.data;
-      return {
-        ...EMPTY,
-        cluster: d.cluster,
-        component: d.component,
-        stage: d.stage,
-        repo: d.repo,
-        apps: [...d.apps],
-        fromVersion: d.previous?.version ?? null,
-        fromHash: d.previous?.hash ?? null,
-        toVersion: d.version,
-        toHash: d.hash,
-        commitSha: d.commit.sha,
-        actor: d.commit.author.email,
-      };
+      e.cluster = d.cluster;
+      e.component = d.component;
+      e.stage = d.stage;
+      e.repo = d.repo;
+      e.apps = [...d.apps];
+      e.fromVersion = d.previous?.version ?? null;
+      e.fromHash = d.previous?.hash ?? null;
+      e.toVersion = d.version;
+      e.toHash = d.hash;
+      e.commitSha = d.commit.sha;
+      e.actor = d.commit.author.email;
+      return;
     }
     case 'driftless.desired.removed.v1': {
       const d = event.data;
-      return {
-        ...EMPTY,
-        cluster: d.cluster,
-        component: d.component,
-        repo: d.repo,
-        fromVersion: d.previous.version,
-        fromHash: d.previous.hash,
-        commitSha: d.commit.sha,
-        actor: d.commit.author.email,
-      };
+      e.cluster = d.cluster;
+      e.component = d.component;
+      e.repo = d.repo;
+      e.fromVersion = d.previous.version;
+      e.fromHash = d.previous.hash;
+      e.commitSha = d.commit.sha;
+      e.actor = d.commit.author.email;
+      return;
     }
     case 'driftless.render.failed.v1': {
       const d = event.data;
-      return { ...EMPTY, cluster: d.cluster ?? null, component: d.component ?? null, repo: d.repo, commitSha: d.commit.sha, actor: d.commit.author.email };
+      e.cluster = d.cluster ?? null;
+      e.component = d.component ?? null;
+      e.repo = d.repo;
+      e.commitSha = d.commit.sha;
+      e.actor = d.commit.author.email;
+      return;
     }
     case 'driftless.repo.rewritten.v1': {
       const d = event.data;
-      return { ...EMPTY, repo: d.repo, commitSha: d.toSha, actor: d.commit.author.email };
+      e.repo = d.repo;
+      e.commitSha = d.toSha;
+      e.actor = d.commit.author.email;
+      return;
     }
     case 'driftless.agent.applied.v1':
     case 'driftless.agent.apply_failed.v1':
@@ -109,19 +105,34 @@ function columnsOf(event: DriftlessEvent): Columns {
     case 'driftless.agent.health_changed.v1':
     case 'driftless.agent.prune_blocked.v1': {
       const d = event.data;
-      const commitSha = event.type === 'driftless.agent.applied.v1' ? (event.data.commitSha ?? null) : null;
-      return { ...EMPTY, cluster: d.cluster, component: d.component, toVersion: d.version, toHash: d.hash, commitSha };
+      e.cluster = d.cluster;
+      e.component = d.component;
+      e.toVersion = d.version;
+      e.toHash = d.hash;
+      e.commitSha = event.type === 'driftless.agent.applied.v1' ? (event.data.commitSha ?? null) : null;
+      return;
     }
     case 'driftless.agent.drift_detected.v1': {
       const d = event.data;
-      return { ...EMPTY, cluster: d.cluster, component: d.component, toVersion: d.version, toHash: d.hash, actor: d.manager };
+      e.cluster = d.cluster;
+      e.component = d.component;
+      e.toVersion = d.version;
+      e.toHash = d.hash;
+      e.actor = d.manager;
+      return;
     }
     case 'driftless.cluster.registered.v1':
-      return { ...EMPTY, cluster: event.data.cluster, stage: event.data.stage, actor: event.data.actor };
+      e.cluster = event.data.cluster;
+      e.stage = event.data.stage;
+      e.actor = event.data.actor;
+      return;
     case 'driftless.cluster.revoked.v1':
-      return { ...EMPTY, cluster: event.data.cluster, actor: event.data.actor };
+      e.cluster = event.data.cluster;
+      e.actor = event.data.actor;
+      return;
     case 'driftless.cluster.heartbeat.v1':
-      return { ...EMPTY, cluster: event.data.cluster };
+      e.cluster = event.data.cluster;
+      return;
     case 'driftless.promotion.requested.v1':
     case 'driftless.promotion.rejected.v1':
     case 'driftless.promotion.approved.v1':
@@ -131,25 +142,39 @@ function columnsOf(event: DriftlessEvent): Columns {
       const d = event.data;
       // A promotion may move several components; the column holds one only when it is unambiguous.
       const only = d.components.length === 1 ? (d.components[0]?.component ?? null) : null;
-      const actor =
+      e.component = only;
+      e.stage = d.toStage;
+      e.repo = d.repo ?? null;
+      e.toVersion = only === null ? null : (d.components[0]?.version ?? null);
+      e.commitSha = event.type === 'driftless.promotion.committed.v1' ? event.data.commitSha : null;
+      e.actor =
         event.type === 'driftless.promotion.approved.v1'
           ? event.data.approver
           : event.type === 'driftless.promotion.rejected.v1'
             ? (event.data.rejectedBy ?? d.actor)
             : d.actor;
-      const commitSha = event.type === 'driftless.promotion.committed.v1' ? event.data.commitSha : null;
-      return { ...EMPTY, component: only, stage: d.toStage, repo: d.repo ?? null, toVersion: only === null ? null : (d.components[0]?.version ?? null), commitSha, actor };
+      return;
     }
     case 'driftless.change.held.v1': {
       const d = event.data;
-      const stage = d.stages.length === 1 ? (d.stages[0] ?? null) : null;
-      return { ...EMPTY, repo: d.repo, stage, commitSha: d.commit.sha, actor: d.commit.author.email };
+      e.repo = d.repo;
+      e.stage = d.stages.length === 1 ? (d.stages[0] ?? null) : null;
+      e.commitSha = d.commit.sha;
+      e.actor = d.commit.author.email;
+      return;
     }
     case 'driftless.change.approved.v1':
-      return { ...EMPTY, repo: event.data.repo, commitSha: event.data.commitSha, actor: event.data.approver };
+      e.repo = event.data.repo;
+      e.commitSha = event.data.commitSha;
+      e.actor = event.data.approver;
+      return;
     case 'driftless.change.released.v1': {
       const d = event.data;
-      return { ...EMPTY, repo: d.repo, stage: d.stages.length === 1 ? (d.stages[0] ?? null) : null, commitSha: d.commitSha, actor: d.approvers[0] ?? null };
+      e.repo = d.repo;
+      e.stage = d.stages.length === 1 ? (d.stages[0] ?? null) : null;
+      e.commitSha = d.commitSha;
+      e.actor = d.approvers[0] ?? null;
+      return;
     }
   }
 }
@@ -162,17 +187,28 @@ function columnsOf(event: DriftlessEvent): Columns {
 export function toLedgerEntry(event: DriftlessEvent, stageOf: (cluster: string) => string | undefined): LedgerEntry | null {
   const kind = KIND_OF_EVENT[event.type];
   if (kind === null) return null;
-  const columns = columnsOf(event);
-  const stage = columns.stage ?? (columns.cluster === null ? undefined : stageOf(columns.cluster)) ?? null;
-  return {
-    ...columns,
-    stage,
+  // Every field in one literal, in one order: all entries share a shape.
+  const entry: LedgerEntry = {
     eventId: event.id,
     kind,
     occurredAt: new Date(Date.parse(event.time)),
+    cluster: null,
+    component: null,
+    stage: null,
+    repo: null,
+    apps: null,
+    fromVersion: null,
+    toVersion: null,
+    fromHash: null,
+    toHash: null,
+    commitSha: null,
+    actor: null,
     traceId: traceIdOf(event.traceparent),
     source: event.source,
     subject: event.subject,
     detail: event.data,
   };
+  fillColumns(entry, event);
+  if (entry.stage === null && entry.cluster !== null) entry.stage = stageOf(entry.cluster) ?? null;
+  return entry;
 }
