@@ -1,8 +1,14 @@
 /**
  * The batch consume loop for high-throughput sinks (the audit writer): pulls up to `maxBatch`
  * messages or whatever arrived within `maxWaitMs`, hands them over together, and acks only
- * after the handler returned (e.g. after its database transaction committed). One batch at a
- * time; a thrown error naks the whole batch with backoff.
+ * after the handler returned (e.g. after its database transaction committed). A thrown error
+ * naks the whole batch with backoff. With `maxBatchesInFlight` 2 the next batch is pulled and
+ * handed over while the previous one is still being handled, so a sink can prepare it meanwhile
+ * (the handler must then keep their order itself).
+ *
+ * Pulls always ask for a full batch and return when it is full or `maxWaitMs` passed: sizing a
+ * pull to the consumer's `num_pending` looks cheaper but misses redeliveries (they are counted
+ * as ack-pending, not pending), which after an outage slowed the catch-up to a crawl.
  */
 import { InvalidInputError, isRetryable } from '@driftless/contracts';
 import { withSpan, type Logger } from '@driftless/telemetry';
@@ -26,6 +32,8 @@ export interface ConsumeBatchesOptions extends DurableOptions {
   maxBatch: number;
   /** How long to wait for a batch to fill (at least 1 s; nats.js refuses shorter pulls). */
   maxWaitMs: number;
+  /** Batches handed over and not yet settled (default 1: one at a time). */
+  maxBatchesInFlight?: number;
   /** Returns one outcome per message, in order; throwing naks them all. */
   handleBatch(msgs: readonly JsMsg[], ctx: BatchContext): Promise<readonly Outcome[]> | readonly Outcome[];
 }
@@ -38,7 +46,12 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
   if (!Number.isInteger(maxBatch) || maxBatch < 1) {
     throw new InvalidInputError(`consumeBatches maxBatch must be a whole number of at least 1, got ${maxBatch}`);
   }
+  const maxInFlight = options.maxBatchesInFlight ?? 1;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new InvalidInputError(`consumeBatches maxBatchesInFlight must be a whole number of at least 1, got ${maxInFlight}`);
+  }
   const log = options.log.child({ stream: options.stream, durable: options.durable });
+  const inFlight: Promise<void>[] = [];
   let consumer: Consumer | undefined;
   let failures = 0;
 
@@ -52,6 +65,7 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
       // Bad credentials, a missing stream, a bad name or a closed connection will not fix
       // themselves: fail loudly instead of retrying forever.
       if ((!isRetryable(err) || isConnectionClosed(err)) && batch.length === 0) {
+        await Promise.allSettled(inFlight);
         throw toDomainError(err, `consuming ${options.stream}/${options.durable}`);
       }
       if (!signal.aborted) {
@@ -63,8 +77,12 @@ export async function consumeBatches(options: ConsumeBatchesOptions): Promise<vo
         if (batch.length === 0) await sleep(delayMs, signal);
       }
     }
-    if (batch.length > 0) await handleBatch(batch, options, log);
+    if (batch.length > 0) {
+      inFlight.push(handleBatch(batch, options, log));
+      if (inFlight.length >= maxInFlight) await inFlight.shift();
+    }
   }
+  await Promise.all(inFlight);
   log.info('batch consumer stopped');
 }
 

@@ -300,6 +300,50 @@ describe('consume and consumeBatches', () => {
     assert.deepEqual(calls.flat(), [1, 1, 1, 2, 2, 2]);
   });
 
+  it('batch consume with two batches in flight hands over the next before the previous settled', async () => {
+    await publish('c-two', [1, 2, 3]);
+    const started: number[] = [];
+    let releaseFirst = () => {};
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const c = runBatches('c-two', {
+      maxBatch: 1,
+      maxBatchesInFlight: 2,
+      handleBatch: async (msgs) => {
+        const n = numberOf(msgs[0] as JsMsg);
+        started.push(n);
+        // The first batch settles only once the second was handed over: one at a time would never get there.
+        if (n === 1) await firstHeld;
+        if (n === 2) releaseFirst();
+        return msgs.map(() => Outcome.ack());
+      },
+    });
+    await eventually(() => started.length === 3, { what: 'all three batches' });
+    await settled('c-two');
+    await c.stop();
+    assert.deepEqual(started, [1, 2, 3]);
+  });
+
+  it('batch consume with two in flight catches up on naked redeliveries in full batches', async () => {
+    await publish('c-redeliver', [1, 2, 3, 4, 5, 6]);
+    const sizes: number[] = [];
+    let isDown = true;
+    const c = runBatches('c-redeliver', {
+      maxBatch: 6,
+      maxBatchesInFlight: 2,
+      handleBatch: (msgs) => {
+        sizes.push(msgs.length);
+        // Like a database outage: the first delivery is refused, everything after it is written.
+        const outcome = isDown ? Outcome.nak(50) : Outcome.ack();
+        isDown = false;
+        return msgs.map(() => outcome);
+      },
+    });
+    await settled('c-redeliver');
+    await c.stop();
+    // Redelivered messages count as ack-pending, not pending: a pull sized to `num_pending` took them one by one.
+    assert.ok(sizes.slice(1).some((n) => n > 1), `redeliveries came back in batches: ${sizes.join(', ')}`);
+  });
+
   it('keeps consuming across a NATS outage', async () => {
     const server = await startNatsServer();
     const own = isolatedNames('outage');

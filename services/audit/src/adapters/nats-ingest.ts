@@ -31,6 +31,8 @@ export function runNatsIngest(options: NatsIngestOptions): Promise<void> {
     filterSubject: eventStreamSubject({ subjectPrefix: options.subjectPrefix }),
     maxBatch: options.maxBatch,
     maxWaitMs: options.maxWaitMs,
+    // The writer plans the next batch while Postgres stores the current one, and keeps their order.
+    maxBatchesInFlight: 2,
     maxAckPending: options.maxAckPending ?? Math.max(1000, options.maxBatch * 4),
     // Never drop an event: a message is redelivered until it is recorded or dead-lettered.
     maxDeliver: -1,
