@@ -23,7 +23,8 @@ export interface FleetSnapshotLimits {
   maxDeltaRows: number;
 }
 
-export const DEFAULT_FLEET_SNAPSHOT_LIMITS: FleetSnapshotLimits = { maxPairs: 100_000, maxDeltaRows: 20_000 };
+/** 50 000 pairs (the largest inventory page) hold about 90 MiB; 100 × 200 about 35 MiB. */
+export const DEFAULT_FLEET_SNAPSHOT_LIMITS: FleetSnapshotLimits = { maxPairs: 50_000, maxDeltaRows: 20_000 };
 
 export type SnapshotOffReason = 'disabled' | 'too-large' | 'collation';
 

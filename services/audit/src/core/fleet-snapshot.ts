@@ -50,10 +50,6 @@ export class VersionGroup {
   /** The skew as the API serializes it, kept by the caller; cleared whenever the versions change. */
   text: string | undefined;
 
-  get isEmpty(): boolean {
-    return this.desired.size === 0 && this.applied.size === 0;
-  }
-
   get skew(): Skew {
     this.skewMemo ??= skewOf({ stage: '', component: '', desiredVersions: [...this.desired.keys()], appliedVersions: [...this.applied.keys()] });
     return this.skewMemo;
@@ -83,7 +79,10 @@ export class FleetSnapshot<T extends FleetPair> {
   private readonly entries = new Map<string, T>();
   /** Entries in the inventory's order; rebuilt lazily after a pair appears or disappears. */
   private ordered: T[] | undefined = [];
+  /** Groups are never dropped (there are at most stages × components), so an entry's group stays its group. */
   private readonly groups = new Map<string, VersionGroup>();
+  /** Each entry's group, found without building its key: documents ask once per row. */
+  private readonly groupByEntry = new Map<T, VersionGroup>();
 
   get size(): number {
     return this.entries.size;
@@ -99,7 +98,11 @@ export class FleetSnapshot<T extends FleetPair> {
     const previous = this.entries.get(key);
     if (previous !== undefined) this.uncount(previous);
     this.entries.set(key, entry);
-    this.groupFor(entry)?.count(entry, 1);
+    const group = this.groupFor(entry);
+    if (group !== undefined) {
+      group.count(entry, 1);
+      this.groupByEntry.set(entry, group);
+    }
     if (previous === undefined) this.ordered = undefined;
     else if (this.ordered !== undefined) this.ordered[this.indexOf(entry)] = entry;
   }
@@ -118,11 +121,11 @@ export class FleetSnapshot<T extends FleetPair> {
   }
 
   /** The skew of the entry's (stage, component) group; its group, to keep a serialized form in. */
-  groupOf(entry: FleetPair): VersionGroup | undefined {
-    return entry.stage === null ? undefined : this.groups.get(skewKey(entry.stage, entry.component));
+  groupOf(entry: T): VersionGroup | undefined {
+    return this.groupByEntry.get(entry);
   }
 
-  skewOf(entry: FleetPair): Skew {
+  skewOf(entry: T): Skew {
     return this.groupOf(entry)?.skew ?? NO_SKEW;
   }
 
@@ -168,11 +171,9 @@ export class FleetSnapshot<T extends FleetPair> {
   }
 
   private uncount(entry: T): void {
-    const group = this.groupOf(entry);
-    if (group === undefined) return;
-    group.count(entry, -1);
-    // An empty group is what Postgres returns for a group without versions: no skew.
-    if (group.isEmpty && entry.stage !== null) this.groups.delete(skewKey(entry.stage, entry.component));
+    // An empty group reads as no skew, as a group without versions does in Postgres.
+    this.groupByEntry.get(entry)?.count(entry, -1);
+    this.groupByEntry.delete(entry);
   }
 }
 

@@ -19,6 +19,8 @@ export interface InventoryEntry extends FleetPair {
   /** The matrix row between the indexes and the skew flag: stage, versions, health, sync, drift. */
   cellText: string;
   hasProblem: boolean;
+  /** The whole matrix row as last sent, and the indexes and skew flag it was made with. */
+  matrixRow: { text: string; cluster: number; component: number; isSkewed: boolean } | undefined;
 }
 
 export function toInventoryEntry(row: InventoryRow): InventoryEntry {
@@ -38,6 +40,7 @@ export function toInventoryEntry(row: InventoryRow): InventoryEntry {
     itemHead: undefined,
     cellText: cell.slice(1, -1),
     hasProblem: state.problem !== null,
+    matrixRow: undefined,
   };
 }
 
@@ -67,14 +70,18 @@ export function inventoryDocument(
 ): string {
   const { items, next } = pageOf(snapshot, selection, skewFilter);
   const noSkewText = serializers.skew(NO_SKEW);
-  const parts = items.map((entry) => {
-    const group = snapshot.groupOf(entry);
-    const skewText = group === undefined ? noSkewText : (group.text ??= serializers.skew(group.skew));
-    return `${headOf(entry, noSkewText, serializers)}${skewText}}`;
-  });
   const empty = serializers.emptyPage({ items: [], nextCursor: cursorOf(next) });
   const at = empty.indexOf('[]') + 1;
-  return `${empty.slice(0, at)}${parts.join(',')}${empty.slice(at)}`;
+  // Appending (a rope V8 flattens once) is several times faster than template literals and join here.
+  let text = empty.slice(0, at);
+  let separator = '';
+  for (const entry of items) {
+    const group = snapshot.groupOf(entry);
+    const skewText = group === undefined ? noSkewText : (group.text ??= serializers.skew(group.skew));
+    text += separator + headOf(entry, noSkewText, serializers) + skewText + '}';
+    separator = ',';
+  }
+  return text + empty.slice(at);
 }
 
 /** The item's JSON up to its skew: serialized with no skew once, the skew's text cut off. */
@@ -103,6 +110,20 @@ export function matrixDocument(
   const components = [...new Set(items.map((e) => e.component))].sort();
   const clusterIndex = new Map(clusters.map((name, i) => [name, i]));
   const componentIndex = new Map(components.map((name, i) => [name, i]));
-  const rows = items.map((e) => `[${clusterIndex.get(e.cluster)},${componentIndex.get(e.component)},${e.cellText},${isSkewed(snapshot.skewOf(e))},${e.hasProblem}]`);
-  return `{"clusters":${JSON.stringify(clusters)},"components":${JSON.stringify(components)},"rows":[${rows.join(',')}],"columns":${COLUMNS_TEXT},"nextCursor":${JSON.stringify(cursorOf(next))}}`;
+  let text = '{"clusters":' + JSON.stringify(clusters) + ',"components":' + JSON.stringify(components) + ',"rows":[';
+  let separator = '';
+  for (const e of items) {
+    const cluster = clusterIndex.get(e.cluster) ?? -1;
+    const component = componentIndex.get(e.component) ?? -1;
+    const skewed = isSkewed(snapshot.skewOf(e));
+    let row = e.matrixRow;
+    // Unchanged pairs of an unfiltered fleet keep their indexes: their row text is reused as it is.
+    if (row === undefined || row.cluster !== cluster || row.component !== component || row.isSkewed !== skewed) {
+      row = { text: '[' + cluster + ',' + component + ',' + e.cellText + ',' + skewed + ',' + e.hasProblem + ']', cluster, component, isSkewed: skewed };
+      e.matrixRow = row;
+    }
+    text += separator + row.text;
+    separator = ',';
+  }
+  return text + '],"columns":' + COLUMNS_TEXT + ',"nextCursor":' + JSON.stringify(cursorOf(next)) + '}';
 }
