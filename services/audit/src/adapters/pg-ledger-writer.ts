@@ -366,10 +366,12 @@ export class PgLedgerWriter implements LedgerWriter {
       const stages = new Map<string, string | null>(knownStages);
       for (const [name, stage] of plan.clusters) if (stage !== null) stages.set(name, stage);
       const records = [...touched.values()].map((s) => stateRecord(s, stages.get(s.cluster) ?? null));
+      // The ledger COPY is Postgres' longest step: plan the batches waiting behind this one meanwhile.
+      this.prepareWaiting(entry);
       await copy.stored;
       if (records.length > 0) writes.push((await stageStates(tx, records)).applied);
     }
-    // One statement in flight while Node plans the next batch; nothing else is queued behind it.
+    // Batches handed over since the COPY started are planned while Postgres applies the states.
     this.prepareWaiting(entry);
     await Promise.all(writes);
     if (batch.deadLetters.length > 0) await insertDeadLetters(tx, batch.deadLetters, now);
