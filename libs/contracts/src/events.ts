@@ -138,10 +138,10 @@ export function decode(expectedType: EventType | undefined, value: unknown): Dri
   return value as DriftlessEvent;
 }
 
-/** Parses JSON bytes or text and decodes it; malformed JSON is an EventValidationError too. */
 /** One decoder for every event: consumers decode thousands per second. */
 const utf8 = new TextDecoder();
 
+/** Parses JSON bytes or text and decodes it; malformed JSON is an EventValidationError too. */
 export function decodeJson(bytes: Uint8Array | string, expectedType?: EventType): DriftlessEvent {
   let value: unknown;
   try {
