@@ -16,7 +16,7 @@ import { EMPTY_TIP, type ChainTip } from '../core/chain.js';
 import type { LedgerRow } from '../core/ledger.js';
 import { foldAll, stateKey, type ComponentState } from '../core/state.js';
 import type { DeadLetter, IngestBatch, LedgerWriter, WriteResult } from '../ports.js';
-import { copyField, copyText, startCopy, type CopyValue } from './pg-copy.js';
+import { copyField, copyRecords, startCopy } from './pg-copy.js';
 import { LEDGER_COLUMNS, STATE_COLUMNS, STATE_RECORD_TYPES, stateRecord, toComponentState, toLedgerRow, type DbRow } from './pg-rows.js';
 
 /** Advisory lock key of the ledger's single-writer order (any constant unique to this purpose). */
@@ -170,7 +170,7 @@ const CREATE_STATE_STAGING = `create temp table if not exists ${STATE_STAGING} (
 
 /** Upserts the records through the staging table (COPY, then one statement); resolves once the upsert is sent. */
 async function stageStates(tx: TransactionSql, records: readonly DbRow[]): Promise<{ applied: Promise<unknown> }> {
-  const copy = await startCopy(tx, STATE_STAGING, STATE_COLUMNS, copyText(records.map((r) => STATE_COLUMNS.map((c) => r[c] as CopyValue))));
+  const copy = await startCopy(tx, STATE_STAGING, STATE_COLUMNS, copyRecords(records, STATE_COLUMNS));
   await copy.stored;
   const columns = STATE_COLUMNS.join(', ');
   const applied = tx.unsafe(`insert into component_state (${columns}) select ${columns} from ${STATE_STAGING} on conflict (cluster, component) do update set ${STATE_UPDATES}`).execute();
