@@ -26,18 +26,7 @@ function arrayLiteral(items: readonly string[]): string {
   return `${out}}`;
 }
 
-/** The rows as COPY text: one line per row, fields separated by tabs. */
-export function copyText(rows: readonly (readonly CopyValue[])[]): string {
-  let out = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) line += (i === 0 ? '' : '\t') + copyField(row[i]);
-    out += `${line}\n`;
-  }
-  return out;
-}
-
-/** The records as COPY text, `columns` in order: what `copyText` makes, without an array per row. */
+/** The records as COPY text: one line per record, its `columns` in order, separated by tabs. */
 export function copyRecords(records: readonly Readonly<Record<string, unknown>>[], columns: readonly string[]): string {
   let out = '';
   for (const record of records) {
@@ -49,7 +38,7 @@ export function copyRecords(records: readonly Readonly<Record<string, unknown>>[
 }
 
 /**
- * Starts streaming `text` (from `copyText`) into `table (columns)`. Resolves once the rows are
+ * Starts streaming `text` (from `copyRecords`, or lines built the same way) into `table (columns)`. Resolves once the rows are
  * handed to the connection, with a promise that settles when Postgres has stored them all: the
  * caller can do other work while Postgres parses and inserts. Nothing else may be sent on the
  * connection until that promise settles.
