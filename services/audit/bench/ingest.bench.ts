@@ -9,6 +9,8 @@
  *   BENCH_LEDGER_ROWS=10000000 ledger rows generated for the query latencies
  *   BENCH_CLUSTERS=100 BENCH_COMPONENTS=200
  *   BENCH_QUERIES=300         requests per measured route
+ *   BENCH_LIVE_BATCH=100 BENCH_LIVE_PAUSE_MS=10  the writer that keeps ingesting while the
+ *                             inventory is measured: events per batch, pause between batches
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -41,6 +43,8 @@ const CLUSTERS = env('BENCH_CLUSTERS', 100);
 const COMPONENTS = env('BENCH_COMPONENTS', 200);
 const QUERIES = env('BENCH_QUERIES', 300);
 const IN_FLIGHT = env('BENCH_IN_FLIGHT', 2);
+const LIVE_BATCH = env('BENCH_LIVE_BATCH', 100);
+const LIVE_PAUSE_MS = env('BENCH_LIVE_PAUSE_MS', 10);
 
 const log = createLogger({ name: 'bench', level: 'silent' });
 const enc = new TextEncoder();
@@ -58,7 +62,7 @@ function fleetEvents(count: number, label: string, offset = 0): DriftlessEvent[]
     const version = `1.${i % 7}.0`;
     switch (i % 5) {
       case 0:
-        return events.desiredChanged({ cluster, component, stage: `s-${i % 3}`, version, commit: commit(1 + (i % 50)), time });
+        return events.desiredChanged({ cluster, component, stage: `s-${(i % CLUSTERS) % 3}`, version, commit: commit(1 + (i % 50)), time });
       case 1:
         return events.applied({ cluster, component, version, time, id: `${label}-${i}` });
       default:
@@ -282,8 +286,10 @@ async function queryLatency(): Promise<void> {
     const { secret } = await tokens.create('bench', 'viewer');
     const queries = new PgAuditQueries(db.sql);
     const app = await buildApp({ queries, tokens });
-    // The same API with an inventory cache that keeps nothing: what the first request after a ledger change costs.
-    const cold = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0 }) });
+    // The inventory as it was before the fleet snapshot, keeping no document: what the first request after a ledger change cost.
+    const cold = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0, snapshot: { maxPairs: 0 } }) });
+    // The fleet snapshot, keeping no document: every request builds its document from memory.
+    const built = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0 }) });
     const headers = { authorization: `Bearer ${secret}` };
     const all = `all ${fmt(CLUSTERS * COMPONENTS)}`;
     const routes: [string, (i: number) => string, typeof app][] = [
@@ -291,8 +297,10 @@ async function queryLatency(): Promise<void> {
       ['transitions, all, 100 newest', () => '/v1/transitions?limit=100', app],
       ['transitions, one actor, 100 newest', (i) => `/v1/transitions?actor=dev${i % 20}@example.com&limit=100`, app],
       [`inventory matrix, ${all} cells, cold`, () => '/v1/inventory/matrix', cold],
+      [`inventory matrix, ${all} cells, built from the snapshot`, () => '/v1/inventory/matrix', built],
       [`inventory matrix, ${all} cells, cached at the tip`, () => '/v1/inventory/matrix', app],
       [`inventory, ${all} rows in one page, cold`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, cold],
+      [`inventory, ${all} rows in one page, built from the snapshot`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, built],
       [`inventory, ${all} rows in one page, cached at the tip`, () => `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, app],
       ['inventory, one cluster, cold', (i) => `/v1/inventory?cluster=c-${i % CLUSTERS}&limit=1000`, cold],
       ['inventory, first 1000 rows, cold', () => '/v1/inventory?limit=1000', cold],
@@ -314,12 +322,106 @@ async function queryLatency(): Promise<void> {
       samples.sort((a, b) => a - b);
       print(`${name.padEnd(58)} p50 ${percentile(samples, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(samples, 99).toFixed(1).padStart(6)} ms  (${n} requests, ${fmt(bytes / 1024)} KiB)`);
     }
+    print(`load average: ${loadAverage()}`);
+    await snapshotMemory(queries, tokens, secret);
+    await inventoryWhileIngesting(db, queries, tokens, secret);
     print(`load average at the end: ${loadAverage()}`);
+    await built.close();
     await cold.close();
     await app.close();
   } finally {
     await db.drop();
   }
+}
+
+/** Heap held by the fleet snapshot once both documents were built from it (needs --expose-gc to be exact). */
+async function snapshotMemory(queries: PgAuditQueries, tokens: PgTokenStore, secret: string): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const settle = () => {
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  const app = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0 }) });
+  const headers = { authorization: `Bearer ${secret}` };
+  const before = settle();
+  await app.inject({ url: '/v1/inventory/matrix', headers });
+  const afterMatrix = settle();
+  await app.inject({ url: `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`, headers });
+  const afterItems = settle();
+  const pairs = CLUSTERS * COMPONENTS;
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB (${fmt(bytes / pairs)} bytes per pair)`;
+  print(`fleet snapshot memory, ${fmt(pairs)} pairs: ${mib(afterMatrix - before)} after the first matrix, ${mib(afterItems - before)} once every item's text is kept${gc ? '' : ' — approximate, run with NODE_OPTIONS=--expose-gc'}`);
+  await app.close();
+}
+
+/**
+ * The whole fleet read while a writer appends small batches through the ingest writer, so the tip
+ * moves between requests: the snapshot against the inventory as it was before (per-tip cache, no
+ * snapshot) and against the SQL path keeping nothing.
+ */
+async function inventoryWhileIngesting(db: ScratchDatabase, queries: PgAuditQueries, tokens: PgTokenStore, secret: string): Promise<void> {
+  print(`\n## Inventory of ${CLUSTERS} x ${COMPONENTS} while ingest writes (${LIVE_BATCH} events per batch, ${LIVE_PAUSE_MS} ms between batches, same process; each request waits for the tip to move)`);
+  const headers = { authorization: `Bearer ${secret}` };
+  const apps = {
+    snapshot: await buildApp({ queries, tokens }),
+    before: await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ snapshot: { maxPairs: 0 } }) }),
+    cold: await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0, snapshot: { maxPairs: 0 } }) }),
+  };
+  const stop = new AbortController();
+  const writer = new PgLedgerWriter(db.sql);
+  const written = { events: 0, batches: 0 };
+  const ingesting = (async () => {
+    for (let offset = 0; !stop.signal.aborted; offset += LIVE_BATCH) {
+      await writer.write({ events: fleetEvents(LIVE_BATCH, 'live', offset), deadLetters: [] });
+      written.events += LIVE_BATCH;
+      written.batches += 1;
+      await new Promise((r) => setTimeout(r, LIVE_PAUSE_MS));
+    }
+  })();
+  try {
+    const full = `/v1/inventory?limit=${CLUSTERS * COMPONENTS}`;
+    const runs: [string, string, keyof typeof apps, number][] = [
+      ['matrix, snapshot', '/v1/inventory/matrix', 'snapshot', QUERIES],
+      ['matrix, before (per-tip cache, no snapshot)', '/v1/inventory/matrix', 'before', QUERIES],
+      ['matrix, cold SQL path', '/v1/inventory/matrix', 'cold', QUERIES],
+      ['inventory, snapshot', full, 'snapshot', Math.min(QUERIES, 100)],
+      ['inventory, before (per-tip cache, no snapshot)', full, 'before', Math.min(QUERIES, 100)],
+      ['inventory, cold SQL path', full, 'cold', Math.min(QUERIES, 100)],
+    ];
+    for (const [name, url, which, n] of runs) {
+      const app = apps[which];
+      for (let i = 0; i < 10; i++) await app.inject({ url, headers }); // warm-up
+      const samples: number[] = [];
+      let moved = 0;
+      let lastSeq = (await queries.ledgerTip()).seq;
+      const events0 = written.events;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        // Outside the timing: wait (up to a second) until the ledger moved since the previous request.
+        let seq = (await queries.ledgerTip()).seq;
+        for (let waitedMs = 0; seq === lastSeq && waitedMs < 1000; waitedMs += 2) {
+          await new Promise((r) => setTimeout(r, 2));
+          seq = (await queries.ledgerTip()).seq;
+        }
+        if (seq !== lastSeq) moved += 1;
+        lastSeq = seq;
+        const start = performance.now();
+        const res = await app.inject({ url, headers });
+        samples.push(performance.now() - start);
+        if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+      }
+      const rate = ((written.events - events0) / (performance.now() - t0)) * 1000;
+      samples.sort((a, b) => a - b);
+      print(
+        `${name.padEnd(48)} p50 ${percentile(samples, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(samples, 99).toFixed(1).padStart(6)} ms  (${n} requests, tip moved before ${Math.round((moved / n) * 100)} %, ingest ${fmt(rate)} events/s, load ${loadavg()[0]?.toFixed(2)})`,
+      );
+    }
+  } finally {
+    stop.abort();
+    await ingesting;
+    for (const app of Object.values(apps)) await app.close();
+  }
+  print(`ingest while measured: ${fmt(written.events)} events in ${fmt(written.batches)} batches`);
 }
 
 print(`audit benchmark on ${process.platform}, node ${process.version}, ${cpus().length} cores; load average at the start: ${loadAverage()}`);
