@@ -50,6 +50,11 @@ export class VersionGroup {
   /** The skew as the API serializes it, kept by the caller; cleared whenever the versions change. */
   text: string | undefined;
 
+  /** Whether the stage's clusters want or run several versions (what the matrix shows). */
+  get isSkewed(): boolean {
+    return this.desired.size > 1 || this.applied.size > 1;
+  }
+
   get skew(): Skew {
     this.skewMemo ??= skewOf({ stage: '', component: '', desiredVersions: [...this.desired.keys()], appliedVersions: [...this.applied.keys()] });
     return this.skewMemo;
@@ -83,6 +88,9 @@ export class FleetSnapshot<T extends FleetPair> {
   private readonly groups = new Map<string, VersionGroup>();
   /** Each entry's group, found without building its key: documents ask once per row. */
   private readonly groupByEntry = new Map<T, VersionGroup>();
+  /** Revisions, so a reader can keep what it built from a part of the snapshot until that part changes. */
+  private readonly clusterRevisions = new Map<string, number>();
+  private revisions = { membership: 0, skewFlags: 0 };
 
   get size(): number {
     return this.entries.size;
@@ -100,10 +108,11 @@ export class FleetSnapshot<T extends FleetPair> {
     this.entries.set(key, entry);
     const group = this.groupFor(entry);
     if (group !== undefined) {
-      group.count(entry, 1);
+      this.countIn(group, entry, 1);
       this.groupByEntry.set(entry, group);
     }
-    if (previous === undefined) this.ordered = undefined;
+    this.clusterRevisions.set(entry.cluster, this.revisionOf(entry.cluster) + 1);
+    if (previous === undefined) this.membershipChanged();
     else if (this.ordered !== undefined) this.ordered[this.indexOf(entry)] = entry;
   }
 
@@ -112,7 +121,23 @@ export class FleetSnapshot<T extends FleetPair> {
     if (previous === undefined) return;
     this.uncount(previous);
     this.entries.delete(keyOf(key));
-    this.ordered = undefined;
+    this.clusterRevisions.set(key.cluster, this.revisionOf(key.cluster) + 1);
+    this.membershipChanged();
+  }
+
+  /** Changes whenever a pair of the cluster is put or removed. */
+  revisionOf(cluster: string): number {
+    return this.clusterRevisions.get(cluster) ?? 0;
+  }
+
+  /** Changes whenever a pair appears or disappears. */
+  get membershipRevision(): number {
+    return this.revisions.membership;
+  }
+
+  /** Changes whenever some (stage, component) group starts or stops being skewed. */
+  get skewFlagsRevision(): number {
+    return this.revisions.skewFlags;
   }
 
   /** Every entry of one cluster, in order. */
@@ -172,8 +197,20 @@ export class FleetSnapshot<T extends FleetPair> {
 
   private uncount(entry: T): void {
     // An empty group reads as no skew, as a group without versions does in Postgres.
-    this.groupByEntry.get(entry)?.count(entry, -1);
+    const group = this.groupByEntry.get(entry);
+    if (group !== undefined) this.countIn(group, entry, -1);
     this.groupByEntry.delete(entry);
+  }
+
+  private countIn(group: VersionGroup, entry: T, sign: 1 | -1): void {
+    const wasSkewed = group.isSkewed;
+    group.count(entry, sign);
+    if (group.isSkewed !== wasSkewed) this.revisions.skewFlags += 1;
+  }
+
+  private membershipChanged(): void {
+    this.ordered = undefined;
+    this.revisions.membership += 1;
   }
 }
 

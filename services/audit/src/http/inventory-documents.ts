@@ -105,19 +105,39 @@ export function matrixDocument(
   skewFilter: boolean | undefined,
   cursorOf: (next: PairKey | null) => string | null,
 ): string {
+  const isWholeFleet =
+    selection.cluster === undefined && selection.component === undefined && selection.stage === undefined && selection.after === undefined && skewFilter === undefined && snapshot.size <= selection.limit;
+  if (isWholeFleet) return wholeFleetMatrix(snapshot, cursorOf(null));
   const { items, next } = pageOf(snapshot, selection, skewFilter);
+  const names = namesOf(items);
+  return matrixHead(names) + rowsText(snapshot, items, names) + matrixTail(cursorOf(next));
+}
+
+interface MatrixNames {
+  clusters: string[];
+  components: string[];
+  clusterIndex: Map<string, number>;
+  componentIndex: Map<string, number>;
+}
+
+function namesOf(items: readonly InventoryEntry[]): MatrixNames {
   const clusters = [...new Set(items.map((e) => e.cluster))].sort();
   const components = [...new Set(items.map((e) => e.component))].sort();
-  const clusterIndex = new Map(clusters.map((name, i) => [name, i]));
-  const componentIndex = new Map(components.map((name, i) => [name, i]));
-  let text = '{"clusters":' + JSON.stringify(clusters) + ',"components":' + JSON.stringify(components) + ',"rows":[';
+  return { clusters, components, clusterIndex: new Map(clusters.map((name, i) => [name, i])), componentIndex: new Map(components.map((name, i) => [name, i])) };
+}
+
+const matrixHead = (names: MatrixNames) => '{"clusters":' + JSON.stringify(names.clusters) + ',"components":' + JSON.stringify(names.components) + ',"rows":[';
+const matrixTail = (cursor: string | null) => '],"columns":' + COLUMNS_TEXT + ',"nextCursor":' + JSON.stringify(cursor) + '}';
+
+/** The rows, comma-separated; a pair keeps its row's text while its indexes and skew flag stay. */
+function rowsText(snapshot: FleetSnapshot<InventoryEntry>, items: readonly InventoryEntry[], names: MatrixNames): string {
+  let text = '';
   let separator = '';
   for (const e of items) {
-    const cluster = clusterIndex.get(e.cluster) ?? -1;
-    const component = componentIndex.get(e.component) ?? -1;
+    const cluster = names.clusterIndex.get(e.cluster) ?? -1;
+    const component = names.componentIndex.get(e.component) ?? -1;
     const skewed = isSkewed(snapshot.skewOf(e));
     let row = e.matrixRow;
-    // Unchanged pairs of an unfiltered fleet keep their indexes: their row text is reused as it is.
     if (row === undefined || row.cluster !== cluster || row.component !== component || row.isSkewed !== skewed) {
       row = { text: '[' + cluster + ',' + component + ',' + e.cellText + ',' + skewed + ',' + e.hasProblem + ']', cluster, component, isSkewed: skewed };
       e.matrixRow = row;
@@ -125,5 +145,38 @@ export function matrixDocument(
     text += separator + row.text;
     separator = ',';
   }
-  return text + '],"columns":' + COLUMNS_TEXT + ',"nextCursor":' + JSON.stringify(cursorOf(next)) + '}';
+  return text;
+}
+
+/** What the whole-fleet matrix keeps between requests: its names while no pair comes or goes, each cluster's rows while they stay. */
+interface WholeFleet {
+  membershipRevision: number;
+  names: MatrixNames;
+  head: string;
+  chunks: Map<string, { clusterRevision: number; skewFlagsRevision: number; text: string }>;
+}
+
+const wholeFleets = new WeakMap<FleetSnapshot<InventoryEntry>, WholeFleet>();
+
+/** The most asked-for document (a fleet view polling) joined from per-cluster chunks: under ingest only the clusters that changed are built again. */
+function wholeFleetMatrix(snapshot: FleetSnapshot<InventoryEntry>, cursor: string | null): string {
+  let fleet = wholeFleets.get(snapshot);
+  if (fleet === undefined || fleet.membershipRevision !== snapshot.membershipRevision) {
+    const names = namesOf(snapshot.select({ limit: snapshot.size }).items);
+    fleet = { membershipRevision: snapshot.membershipRevision, names, head: matrixHead(names), chunks: new Map() };
+    wholeFleets.set(snapshot, fleet);
+  }
+  let text = fleet.head;
+  let separator = '';
+  for (const cluster of fleet.names.clusters) {
+    const clusterRevision = snapshot.revisionOf(cluster);
+    let chunk = fleet.chunks.get(cluster);
+    if (chunk === undefined || chunk.clusterRevision !== clusterRevision || chunk.skewFlagsRevision !== snapshot.skewFlagsRevision) {
+      chunk = { clusterRevision, skewFlagsRevision: snapshot.skewFlagsRevision, text: rowsText(snapshot, snapshot.ofCluster(cluster), fleet.names) };
+      fleet.chunks.set(cluster, chunk);
+    }
+    text += separator + chunk.text;
+    separator = ',';
+  }
+  return text + matrixTail(cursor);
 }

@@ -202,6 +202,8 @@ describe('the fleet snapshot behind the inventory routes', () => {
 
   /** Random filters and pages of both routes, each answered byte for byte as the SQL path answers it. */
   async function assertSameAsSql(requests: number): Promise<void> {
+    // The whole fleet, which the matrix joins from kept per-cluster text.
+    for (const url of ['/v1/inventory/matrix', '/v1/inventory?limit=1000']) assert.equal(await get(snapshotApp, url), await get(sqlApp, url), url);
     for (let i = 0; i < requests; i++) {
       const params = new URLSearchParams();
       if (rnd() < 0.3) params.set('cluster', pick([...clusters.map(([c]) => c), 'edge-1', 'nowhere']));
@@ -271,6 +273,25 @@ describe('the fleet snapshot behind the inventory routes', () => {
     // And the pairs now count towards the skew of prod's other clusters.
     assert.ok(after.items[1]?.skew.appliedVersions.includes('9.9.9'));
     await assertSameAsSql(20);
+  });
+
+  it('flags skew on the rows of a cluster nothing was reported about, when another cluster of its stage moves', async () => {
+    const flagOf = (matrix: { clusters: string[]; components: string[]; rows: unknown[][] }, cluster: string) =>
+      matrix.rows.find((r) => r[0] === matrix.clusters.indexOf(cluster) && r[1] === matrix.components.indexOf('ledger'))?.[8];
+    const both = (version: string) => [
+      events.desiredChanged({ cluster: 'prod-eu', component: 'ledger', stage: 'prod', version, commit: commit(7), time: tick() }),
+      events.desiredChanged({ cluster: 'prod-us', component: 'ledger', stage: 'prod', version, commit: commit(7), time: tick() }),
+    ];
+    await write(both('5.0.0'));
+    const before = JSON.parse(await get(snapshotApp, '/v1/inventory/matrix')) as { clusters: string[]; components: string[]; rows: unknown[][] };
+    assert.equal(flagOf(before, 'prod-eu'), false);
+    // Only prod-us moves; prod-eu's row must now say skewed, and back once they agree again.
+    await write([events.desiredChanged({ cluster: 'prod-us', component: 'ledger', stage: 'prod', version: '5.1.0', commit: commit(8), time: tick() })]);
+    const skewed = await get(snapshotApp, '/v1/inventory/matrix');
+    assert.equal(skewed, await get(sqlApp, '/v1/inventory/matrix'));
+    assert.equal(flagOf(JSON.parse(skewed) as typeof before, 'prod-eu'), true);
+    await write([events.desiredChanged({ cluster: 'prod-us', component: 'ledger', stage: 'prod', version: '5.0.0', commit: commit(9), time: tick() })]);
+    assert.equal(flagOf(JSON.parse(await get(snapshotApp, '/v1/inventory/matrix')) as typeof before, 'prod-eu'), false);
   });
 
   it('re-reads only the changed pairs, and everything after a delta over the limit or a foreign ledger', async () => {
