@@ -56,6 +56,8 @@ export interface TransitionQuery {
   actor?: string;
   kinds?: readonly TransitionKind[];
   commitSha?: string;
+  /** The steps of one promotion (requested, waiting, approved, …, committed or halted). */
+  promotionId?: string;
   since?: Date;
   until?: Date;
   limit: number;

@@ -293,6 +293,23 @@ describe('promotions: API, engine, promote command and ledger', () => {
     watcher.gates.test = NO_GATES;
   });
 
+  it('answers the steps of one promotion, and only those, through GET /v1/transitions?promotion=', async () => {
+    const ids = (await db.sql<{ id: string }[]>`select distinct detail->>'promotionId' as id from transitions where detail ? 'promotionId'`).map((r) => r.id);
+    assert.ok(ids.length >= 2, 'the promotions of the tests before');
+    for (const id of ids) {
+      const res = await call('GET', `/v1/transitions?promotion=${encodeURIComponent(id)}&limit=1000`, 'vic');
+      assert.equal(res.status, 200);
+      const items = res.json().items as { seq: number; kind: string; actor: string | null; detail: Record<string, unknown> }[];
+      const expected = await ledger(id);
+      assert.ok(items.every((i) => i.detail['promotionId'] === id));
+      assert.deepEqual(
+        items.sort((a, b) => a.seq - b.seq).map((i) => [i.kind, i.actor]),
+        expected.map((r) => [r.kind, r.actor]),
+      );
+    }
+    assert.deepEqual((await call('GET', '/v1/transitions?promotion=no-such-promotion', 'vic')).json().items, []);
+  });
+
   it('keeps waiting while the repo-watcher does not answer, records it once, and commits when it does', async () => {
     watcher.isCommitSilent = true;
     const id = (await call('POST', '/v1/promotions', 'bob', { component: 'cart', toStage: 'test', version: '1.3.0' })).json().id as string;

@@ -8,7 +8,7 @@ import { mapPgError, type Sql } from '@driftless/db';
 import type { PendingQuery, Row } from 'postgres';
 import { EMPTY_TIP, type ChainTip } from '../core/chain.js';
 import type { VersionAt } from '../core/diff.js';
-import { AGENT_KINDS, DESIRED_KINDS, TransitionKind } from '../core/kinds.js';
+import { AGENT_KINDS, DESIRED_KINDS, PROMOTION_KINDS, TransitionKind } from '../core/kinds.js';
 import type { LedgerRow } from '../core/ledger.js';
 import type { StageVersions } from '../core/skew.js';
 import { stateKey, type Stamp } from '../core/state.js';
@@ -46,6 +46,8 @@ function page<T, C>(rows: T[], limit: number, keyOf: (last: T) => C): Page<T, C>
 
 const n = (v: unknown): number => Number(v);
 
+const PROMOTION_KIND_LIST = PROMOTION_KINDS.map((k) => `'${k}'`).join(', ');
+
 export class PgAuditQueries implements AuditQueries {
   constructor(private readonly sql: Sql) {}
 
@@ -66,6 +68,8 @@ export class PgAuditQueries implements AuditQueries {
       if (q.stage !== undefined) where.push(sql`t.stage = ${q.stage}`);
       if (q.actor !== undefined) where.push(sql`t.actor = ${q.actor}`);
       if (q.commitSha !== undefined) where.push(sql`t.commit_sha = ${q.commitSha}`);
+      // The kinds as literals, exactly as the partial index transitions_promotion names them, so Postgres uses it.
+      if (q.promotionId !== undefined) where.push(sql`t.kind in (${sql.unsafe(PROMOTION_KIND_LIST)}) and t.detail->>'promotionId' = ${q.promotionId}`);
       if (q.kinds !== undefined && q.kinds.length > 0) where.push(sql`t.kind = any(${[...q.kinds]}::text[])`);
       if (q.since !== undefined) where.push(sql`t.occurred_at >= ${q.since}`);
       if (q.until !== undefined) where.push(sql`t.occurred_at < ${q.until}`);

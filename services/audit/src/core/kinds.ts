@@ -67,3 +67,13 @@ export const AGENT_KINDS: readonly TransitionKind[] = [
   TransitionKind.healthChanged,
   TransitionKind.pruneBlocked,
 ];
+
+/** The steps of a promotion: the only rows that carry a `promotionId` in their detail. */
+export const PROMOTION_KINDS: readonly TransitionKind[] = [
+  TransitionKind.promotionRequested,
+  TransitionKind.promotionWaiting,
+  TransitionKind.promotionApproved,
+  TransitionKind.promotionRejected,
+  TransitionKind.promotionCommitted,
+  TransitionKind.promotionHalted,
+];

@@ -78,6 +78,7 @@ export const TransitionsQuerySchema = Type.Object({
   stage: Type.Optional(Name),
   actor: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
   kind: Type.Optional(Type.Array(TransitionKindSchema, { description: 'Repeat to select several kinds' })),
+  promotion: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The steps of one promotion, by its id' })),
   since: Type.Optional(Time),
   until: Type.Optional(Time),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),

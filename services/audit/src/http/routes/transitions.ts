@@ -13,7 +13,7 @@ export function transitionsRoutes(queries: AuditQueries): FastifyPluginCallbackT
         schema: {
           summary: 'Every recorded step, newest first',
           description:
-            'Filter by cluster, component, app (rows about the pairs the app places now), stage, actor (commit author email or drift field manager), kind and time range [since, until).',
+            'Filter by cluster, component, app (rows about the pairs the app places now), stage, actor (commit author email or drift field manager), kind, promotion (the steps of one promotion) and time range [since, until).',
           tags: ['audit'],
           querystring: TransitionsQuerySchema,
           response: responses({ 200: TransitionPageSchema }),
@@ -29,6 +29,7 @@ export function transitionsRoutes(queries: AuditQueries): FastifyPluginCallbackT
           ...(q.stage === undefined ? {} : { stage: q.stage }),
           ...(q.actor === undefined ? {} : { actor: q.actor }),
           ...(q.kind === undefined ? {} : { kinds: q.kind }),
+          ...(q.promotion === undefined ? {} : { promotionId: q.promotion }),
           ...(q.since === undefined ? {} : { since: new Date(q.since) }),
           ...(q.until === undefined ? {} : { until: new Date(q.until) }),
           ...(after === undefined ? {} : { after: { at: new Date(after[0]), seq: after[1] } }),
