@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { toolPath } from '@driftless/testkit';
-import { startE2eSystem, type E2eSystem, type InventoryItem, type Transition } from './harness.js';
+import { describeInventory, startE2eSystem, type E2eSystem, type InventoryItem, type Transition } from './harness.js';
 
 const CLUSTERS = ['dev-1', 'test-1', 'prod-eu', 'prod-us'];
 // kube-sim serves from this process: kubectl must run without blocking the event loop.
@@ -30,8 +30,9 @@ describe('audit trail, end to end', () => {
     system = await startE2eSystem({ clusters: CLUSTERS });
     await system.waitFor(
       'the first sync to reach every cluster',
-      async () => {
+      async (note) => {
         const items = await inventory();
+        note(describeInventory(items));
         return items.length === 12 && items.every((i) => i.sync === 'Synced' && i.health?.status === 'Healthy');
       },
       90_000,
@@ -44,13 +45,22 @@ describe('audit trail, end to end', () => {
     });
     await kubectl('--kubeconfig', system.sims[2]!.kubeconfigPath!, 'scale', '-n', 'cart', 'deployment/cart', '--replicas=9');
 
-    await system.waitFor('every step to reach the ledger', async () => {
+    await system.waitFor('every step to reach the ledger', async (note) => {
       const [applied, failed, corrected] = await Promise.all([
         transitions('kind=applied&cluster=test-1&component=shipping'),
         transitions('kind=render_failed'),
         transitions('kind=drift_corrected&cluster=prod-eu'),
       ]);
-      return applied.some((t) => t.commitSha === bobSha) && failed.some((t) => t.commitSha === carolSha) && corrected.length > 0;
+      note({
+        shippingAppliedOnTest1: applied.map((t) => `${t.toVersion} @${t.commitSha?.slice(0, 12) ?? '-'}`),
+        renderFailed: failed.map((t) => `${t.cluster ?? '-'}/${t.component ?? '-'} @${t.commitSha?.slice(0, 12) ?? '-'}`),
+        driftCorrectedOnProdEu: corrected.map((t) => t.component),
+        bobSha: bobSha.slice(0, 12),
+        carolSha: carolSha.slice(0, 12),
+      });
+      // One render failure per cluster, each its own event: wait for all of them, not the first.
+      const failedClusters = new Set(failed.filter((t) => t.commitSha === carolSha && t.component === 'payment').map((t) => t.cluster));
+      return applied.some((t) => t.commitSha === bobSha) && CLUSTERS.every((c) => failedClusters.has(c)) && corrected.length > 0;
     });
   });
 

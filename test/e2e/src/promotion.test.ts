@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '@driftless/infra/system';
 import { git } from '@driftless/infra/tools';
-import { startE2eSystem, type E2eSystem, type InventoryItem, type Transition } from './harness.js';
+import { describeInventory, startE2eSystem, type E2eSystem, type InventoryItem, type Transition } from './harness.js';
+import { WaitAbandonedError } from './wait.js';
 
 const CLUSTERS = ['dev-1', 'test-1', 'prod-1', 'prod-2', 'prod-3'];
 const PROD = ['prod-1', 'prod-2', 'prod-3'];
@@ -42,16 +43,20 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
   const inventory = () => system.get<{ items: (InventoryItem & { desired: { version: string | null } | null })[] }>('/v1/inventory?component=cart').then((r) => r.items);
   const transitions = (query: string) => system.get<{ items: Transition[] }>(`/v1/transitions?${query}`).then((r) => r.items);
   const promotion = (id: string) => system.get<Promotion>(`/v1/promotions/${id}`);
+  const describePromotion = (p: Promotion) =>
+    `${p.status}${p.statusReason === null ? '' : ` (${p.statusReason})`}, pending ${JSON.stringify(p.pending)}, ${p.approvals.length} approvals, commits ${JSON.stringify(p.commits)}`;
   const statusOf = (id: string, status: string, timeoutMs = 60_000) =>
-    system.waitFor(`promotion ${id} to be ${status}`, async () => {
+    system.waitFor(`promotion ${id} to be ${status}`, async (note) => {
       const p = await promotion(id);
-      if (p.status !== status && ['committed', 'rejected', 'halted'].includes(p.status)) throw new Error(`promotion ${id} ended ${p.status}: ${p.statusReason ?? ''}`);
+      note(describePromotion(p));
+      if (p.status !== status && ['committed', 'rejected', 'halted'].includes(p.status)) throw new WaitAbandonedError(`promotion ${id} ended ${describePromotion(p)}`);
       return p.status === status ? p : undefined;
     }, timeoutMs);
   /** Every listed cluster runs `version` of cart, healthy. */
   const running = (clusters: readonly string[], version: string, timeoutMs = 60_000) =>
-    system.waitFor(`cart ${version} healthy on ${clusters.join(', ')}`, async () => {
+    system.waitFor(`cart ${version} healthy on ${clusters.join(', ')}`, async (note) => {
       const items = (await inventory()).filter((i) => clusters.includes(i.cluster));
+      note(describeInventory(items));
       return items.length === clusters.length && items.every((i) => i.applied?.version === version && i.health?.status === 'Healthy') ? items : undefined;
     }, timeoutMs);
   const cliJson = async <T>(args: readonly string[], who: keyof typeof token) => JSON.parse(await system.cli([...args, '-o', 'json'], token[who])) as T;
@@ -66,12 +71,20 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     await system.notifyPush(sha);
     return sha;
   };
+  /** Waits until `changes` lists the commit as held. */
+  const heldChange = (what: string, sha: string) =>
+    system.waitFor(what, async (note) => {
+      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
+      note(changes.length === 0 ? 'no held commits' : `held: ${changes.map((c) => `${c.commit.sha.slice(0, 12)} (${c.reasons.map((r) => r.rule).join(', ')})`).join('; ')}`);
+      return changes.find((c) => c.commit.sha === sha);
+    });
   const setCart = (version: string) => (text: string) => text.replace(/^cart: .*$/m, `cart: ${version}`);
 
   before(async () => {
     system = await startE2eSystem({ clusters: CLUSTERS, envRepoSource: join(REPO_ROOT, 'test', 'fixtures', 'promotion-envrepo'), isRepoPushable: true });
-    await system.waitFor('the first sync to reach every cluster', async () => {
+    await system.waitFor('the first sync to reach every cluster', async (note) => {
       const items = await inventory();
+      note(describeInventory(items));
       return items.length === CLUSTERS.length && items.every((i) => i.sync === 'Synced' && i.health?.status === 'Healthy');
     }, 120_000);
     for (const name of ['alice', 'bob', 'carol'] as const) {
@@ -86,7 +99,11 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
 
   it('promotes dev → test once cart has run healthy on dev for the soak time, authored as the requester', async () => {
     await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart 1.2.0 to dev', 'versions/dev.yaml', setCart('1.2.0'));
-    await system.waitFor('dev-1 to want cart 1.2.0', async () => ((await inventory()).find((i) => i.cluster === 'dev-1')?.desired?.version === '1.2.0' ? true : undefined));
+    await system.waitFor('dev-1 to want cart 1.2.0', async (note) => {
+      const items = await inventory();
+      note(describeInventory(items));
+      return items.find((i) => i.cluster === 'dev-1')?.desired?.version === '1.2.0';
+    });
     const plan = await system.cli(['promote', 'cart', '--to', 'test', '--dry-run'], token.alice);
     assert.match(plan, /Promote cart 1\.1\.0 → 1\.2\.0 on test \(dev runs cart 1\.2\.0\)/);
     assert.match(plan, /soak 10 s on dev/);
@@ -123,7 +140,12 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     await statusOf(requested.id, 'committed');
     await running(PROD, '1.2.0');
 
-    const steps = (await transitions('kind=promotion_requested&kind=promotion_approved&kind=promotion_committed&limit=1000')).filter((t) => t.detail['promotionId'] === requested.id);
+    // The engine records the commit in the ledger through its own event, which may land after the status changed.
+    const steps = await system.waitFor('the promotion’s commit to reach the ledger', async (note) => {
+      const rows = (await transitions('kind=promotion_requested&kind=promotion_approved&kind=promotion_committed&limit=1000')).filter((t) => t.detail['promotionId'] === requested.id);
+      note(rows.map((t) => `${t.kind} by ${t.actor ?? '-'}`).join(', ') || 'no rows');
+      return rows.some((t) => t.kind === 'promotion_committed') ? rows : undefined;
+    });
     assert.deepEqual(
       steps.map((t) => [t.kind, t.actor]).reverse(),
       [
@@ -165,16 +187,18 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     }
     const show = await system.cli(['promotions', 'show', requested.id], token.bob);
     assert.match(show, /halted: wave 1 of 3/);
-    const row = (await transitions('kind=promotion_halted')).find((t) => t.detail['promotionId'] === requested.id);
-    assert.deepEqual(row?.detail['clusters'], ['prod-1']);
+    // Published before the status changed, but recorded by the ledger's own consumer, which may lag.
+    const row = await system.waitFor('the halt to reach the ledger', async (note) => {
+      const rows = await transitions('kind=promotion_halted');
+      note(`halted rows for ${rows.map((t) => String(t.detail['promotionId'])).join(', ') || 'no promotion'}`);
+      return rows.find((t) => t.detail['promotionId'] === requested.id);
+    });
+    assert.deepEqual(row.detail['clusters'], ['prod-1']);
   });
 
   it('holds a prod commit by an author the policy does not allow until two operators approve it', async () => {
     const sha = await commitAs({ name: 'Mallory', email: 'mallory@elsewhere.org' }, 'cart 1.2.0 to prod, quietly', 'versions/prod.yaml', setCart('1.2.0'));
-    const held = await system.waitFor('the commit to be held', async () => {
-      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
-      return changes.find((c) => c.commit.sha === sha);
-    });
+    const held = await heldChange('the commit to be held', sha);
     const author = held.reasons.find((r) => r.rule === 'author');
     assert.match(author?.message ?? '', /mallory@elsewhere\.org may not change stage prod/);
     const heldRow = (await transitions('kind=change_held')).find((t) => t.commitSha === sha);
@@ -183,7 +207,10 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
 
     await system.cli(['changes', 'approve', sha, '--comment', 'checked with Mallory'], token.bob);
     await system.cli(['changes', 'approve', sha], token.carol);
-    await system.waitFor('the commit to be released', async () => (await transitions('kind=change_released')).find((t) => t.commitSha === sha), 60_000);
+    await system.waitFor('the commit to be released', async (note) => {
+      note(await system.get<HeldChange>(`/v1/changes/${sha}`).then((c) => `approvers ${c.approvers.join(', ') || 'none'}, released at ${c.releasedAt ?? 'never'}`));
+      return (await transitions('kind=change_released')).find((t) => t.commitSha === sha);
+    });
     await running(['prod-2', 'prod-3'], '1.2.0');
     const approvals = (await transitions('kind=change_approved')).filter((t) => t.commitSha === sha).map((t) => t.actor);
     assert.deepEqual(approvals.sort(), ['token:bob', 'token:carol']);
@@ -191,10 +218,7 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
 
   it('holds a hand-made commit that would change more prod clusters than the brake allows', async () => {
     const sha = await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart 1.2.1 to prod', 'versions/prod.yaml', setCart('1.2.1'));
-    const held = await system.waitFor('the commit to be held by the brake', async () => {
-      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
-      return changes.find((c) => c.commit.sha === sha);
-    });
+    const held = await heldChange('the commit to be held by the brake', sha);
     assert.deepEqual(
       held.reasons.map((r) => r.rule),
       ['brake'],
@@ -210,10 +234,7 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
     const sha = await commitAs({ name: 'Alice', email: 'alice@example.com' }, 'cart: a team label', 'components/cart/deployment.yaml', (text) =>
       text.replace('app.kubernetes.io/name: cart\n', 'app.kubernetes.io/name: cart\n    team: checkout\n'),
     );
-    const held = await system.waitFor('the unsigned commit to be held', async () => {
-      const changes = JSON.parse(await system.cli(['changes', '-o', 'json'], token.bob)) as HeldChange[];
-      return changes.find((c) => c.commit.sha === sha);
-    });
+    const held = await heldChange('the unsigned commit to be held', sha);
     assert.equal(held.isApprovable, false);
     assert.ok(held.reasons.some((r) => r.rule === 'signature' && /not signed/.test(r.message)), JSON.stringify(held.reasons));
     await assert.rejects(system.cli(['changes', 'approve', sha], token.bob), /cannot be released by an approval/);
