@@ -77,6 +77,7 @@ function serializersOf(reply: FastifyReply): InventorySerializers {
 
 export function inventoryRoutes(queries: AuditQueries, cache = new InventoryCache()): FastifyPluginCallbackTypebox {
   const keeper = new FleetSnapshotKeeper(queries, toInventoryEntry, cache.snapshotLimits);
+  let isOffLogged = false;
   return (app, _options, done) => {
     /**
      * Answers from the fleet snapshot (or, with it off, from Postgres), and from the cache when the
@@ -93,6 +94,10 @@ export function inventoryRoutes(queries: AuditQueries, cache = new InventoryCach
       const tip = await queries.ledgerTip();
       const key = `${route}?${canonicalJson(query)}`;
       const fleet = (await keeper.catchUp(tip)) ? keeper.current : undefined;
+      if (fleet === undefined && !isOffLogged && keeper.offReason !== 'disabled') {
+        isOffLogged = true;
+        app.log.warn({ reason: keeper.offReason }, 'fleet snapshot off: the inventory reads Postgres per request');
+      }
       // From here to `set`, nothing awaits: the document is the snapshot at `fleet.tip` or later.
       const at: ChainTip = fleet?.tip ?? tip;
       const hit = cache.get(at, key);
