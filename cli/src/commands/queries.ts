@@ -114,12 +114,14 @@ export const queryCommands: readonly Command[] = [
       component: { type: 'string', value: 'COMPONENT', description: 'Only this component' },
       since: { type: 'string', value: 'WHEN', description: 'Only since a duration ago (30m, 24h, 7d) or an RFC 3339 time' },
       actor: { type: 'string', value: 'ACTOR', description: 'Only this actor (commit author email, drift manager, token:<name>)' },
+      promotion: { type: 'string', value: 'ID', description: 'Only the steps of this promotion (requested, waiting, approved, committed, …)' },
       limit: { type: 'string', value: 'N', description: 'At most N transitions (default 100)' },
     },
-    examples: ['driftless history --cluster prod-eu --since 24h --actor ada@example.com'],
+    examples: ['driftless history --cluster prod-eu --since 24h --actor ada@example.com', 'driftless history --promotion pr_5f2a9c01d3e4'],
     async run(ctx, _positionals, values) {
       const since = stringOption(values, 'since');
       const actor = stringOption(values, 'actor');
+      const promotion = stringOption(values, 'promotion');
       const limitText = stringOption(values, 'limit') ?? '100';
       if (!/^[1-9]\d{0,5}$/.test(limitText)) throw new UsageError(`--limit takes a whole number from 1 to 999999, got ${JSON.stringify(limitText)}`);
       const limit = Number(limitText);
@@ -130,6 +132,7 @@ export const queryCommands: readonly Command[] = [
           ...filters(values, ['cluster', 'component']),
           ...(since === undefined ? {} : { since: sinceTime('since', since, new Date()) }),
           ...(actor === undefined ? {} : { actor }),
+          ...(promotion === undefined ? {} : { promotion }),
           limit: Math.min(limit, 1000),
         },
         limit,
