@@ -155,6 +155,12 @@ describe('promotion, approvals, rollback, waves and held changes, end to end', (
         ['promotion_committed', 'token:alice'],
       ],
     );
+    // The same steps, asked for by promotion id.
+    const history = JSON.parse(await system.cli(['history', '--promotion', requested.id, '-o', 'json'], token.bob)) as Transition[];
+    assert.deepEqual(
+      history.filter((t) => t.kind !== 'promotion_waiting').map((t) => t.kind).reverse(),
+      ['promotion_requested', 'promotion_approved', 'promotion_approved', 'promotion_committed'],
+    );
   });
 
   it('rolls prod back to the version it ran before, straight through because rollbacks are exempt', async () => {
