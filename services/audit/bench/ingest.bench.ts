@@ -5,7 +5,7 @@
  *
  *   BENCH_EVENTS=50000        events for the batched run (and the JetStream run)
  *   BENCH_BASELINE_EVENTS=2000 events for the one-per-event baseline
- *   BENCH_BATCH=1000          events per transaction (the service's default)
+ *   BENCH_BATCH=2000          events per transaction (the service's default)
  *   BENCH_LEDGER_ROWS=10000000 ledger rows generated for the query latencies
  *   BENCH_CLUSTERS=100 BENCH_COMPONENTS=200
  *   BENCH_QUERIES=300         requests per measured route
@@ -37,7 +37,7 @@ import { commit, events } from '../src/testing/fixtures.js';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const EVENTS = env('BENCH_EVENTS', 50_000);
 const BASELINE_EVENTS = env('BENCH_BASELINE_EVENTS', 2_000);
-const BATCH = env('BENCH_BATCH', 1000);
+const BATCH = env('BENCH_BATCH', 2000);
 const LEDGER_ROWS = env('BENCH_LEDGER_ROWS', 10_000_000);
 const CLUSTERS = env('BENCH_CLUSTERS', 100);
 const COMPONENTS = env('BENCH_COMPONENTS', 200);

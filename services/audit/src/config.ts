@@ -35,7 +35,7 @@ export const auditConfigSpec = {
   }),
   eventsStream: field.string({ env: 'DRIFTLESS_EVENTS_STREAM', doc: 'JetStream stream of Driftless events', example: 'DRIFTLESS_EVENTS', pattern: /^[A-Za-z0-9_-]{1,200}$/, default: 'DRIFTLESS_EVENTS' }),
   durable: field.string({ env: 'DRIFTLESS_AUDIT_CONSUMER', doc: 'Durable consumer name shared by every audit replica', example: 'audit', pattern: /^[A-Za-z0-9_-]{1,200}$/, default: 'audit' }),
-  maxBatch: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_BATCH', doc: 'Most events written in one transaction', example: '1000', min: 1, max: 5000, default: 1000 }),
+  maxBatch: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_BATCH', doc: 'Most events written in one transaction', example: '2000', min: 1, max: 5000, default: 2000 }),
   maxWaitMs: field.integer({ env: 'DRIFTLESS_AUDIT_MAX_WAIT_MS', doc: 'How long one pull waits for its batch to fill', example: '1000', min: 1000, max: 60_000, default: 1000 }),
   retryMaxDelayMs: field.integer({ env: 'DRIFTLESS_AUDIT_RETRY_MAX_MS', doc: 'Longest pause between attempts while Postgres is down', example: '5000', min: 100, max: 25_000, default: 5000 }),
   httpHost: field.string({ env: 'DRIFTLESS_HTTP_HOST', doc: 'Address the API listens on', example: '0.0.0.0', default: '0.0.0.0' }),

@@ -197,7 +197,8 @@ interface Prepared {
   tip: ChainTip;
   /** The stage assumed for every cluster the batch names (undefined: none known). */
   stages: Map<string, string | undefined>;
-  copy: string;
+  /** The ledger rows as COPY text, once encoded (a second step, done in another wait). */
+  copy: string | undefined;
 }
 
 function namedClusters(events: IngestBatch['events']): { clusters: Set<string>; pairs: Map<string, { cluster: string; component: string }> } {
@@ -277,15 +278,21 @@ export class PgLedgerWriter implements LedgerWriter {
     const plan = planBatch(batch.events, { isRecorded: () => false, knownStages: known, tip, recordedAt: this.now() });
     const last = plan.rows.at(-1);
     if (last) this.expectedTip = { seq: last.seq, hash: last.hash };
-    return { plan, tip, stages, copy: ledgerCopyText(plan.rows) };
+    return { plan, tip, stages, copy: undefined };
   }
 
-  /** Plans the batches waiting behind `current` (called while Postgres is busy with `current`). */
-  private prepareWaiting(current: Pending): void {
+  /**
+   * Plans the batches waiting behind `current`, and with `isEncoding` also encodes their COPY
+   * text (called while Postgres is busy with `current`: planning during its ledger COPY, encoding
+   * during its state upsert, so neither wait alone has to hold all of the work).
+   */
+  private prepareWaiting(current: Pending, isEncoding: boolean): void {
     for (const later of this.pending.slice(this.pending.indexOf(current) + 1)) {
-      if (later.isPrepared) continue;
-      later.prepared = this.prepare(later.batch);
-      later.isPrepared = true;
+      if (!later.isPrepared) {
+        later.prepared = this.prepare(later.batch);
+        later.isPrepared = true;
+      }
+      if (isEncoding && later.prepared && later.prepared.copy === undefined) later.prepared.copy = ledgerCopyText(later.prepared.plan.rows);
     }
   }
 
@@ -341,7 +348,8 @@ export class PgLedgerWriter implements LedgerWriter {
     let plan: BatchPlan;
     let ledgerText: string;
     if (isReusable) {
-      ({ plan, copy: ledgerText } = prepared);
+      plan = prepared.plan;
+      ledgerText = prepared.copy ?? ledgerCopyText(plan.rows);
       this.speculation.reused += 1;
     } else {
       const recorded = new Set(recordedRows.map((r) => r.event_id));
@@ -367,12 +375,12 @@ export class PgLedgerWriter implements LedgerWriter {
       for (const [name, stage] of plan.clusters) if (stage !== null) stages.set(name, stage);
       const records = [...touched.values()].map((s) => stateRecord(s, stages.get(s.cluster) ?? null));
       // The ledger COPY is Postgres' longest step: plan the batches waiting behind this one meanwhile.
-      this.prepareWaiting(entry);
+      this.prepareWaiting(entry, false);
       await copy.stored;
       if (records.length > 0) writes.push((await stageStates(tx, records)).applied);
     }
-    // Batches handed over since the COPY started are planned while Postgres applies the states.
-    this.prepareWaiting(entry);
+    // While Postgres applies the states: encode what was planned, plan what was handed over since.
+    this.prepareWaiting(entry, true);
     await Promise.all(writes);
     if (batch.deadLetters.length > 0) await insertDeadLetters(tx, batch.deadLetters, now);
     const result: WriteResult = {
