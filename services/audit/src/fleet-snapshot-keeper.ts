@@ -7,14 +7,15 @@
  *
  * The snapshot's tip only moves to a tip read before the rows it re-read: state newer than that
  * tip is harmless, it is read again with the slice that records it. Concurrent requests share one
- * refresh. Too large a fleet, or a database that orders names otherwise, turns the snapshot off
- * and the routes read Postgres per request as before.
+ * refresh. Too large a fleet, or rows that do not come in the snapshot's order (the queries ask
+ * for code-point order on any collation; this is the check that they got it), turn the snapshot
+ * off and the routes read Postgres per request as before.
  */
 import type { ChainTip } from './core/chain.js';
 import { comparePairs, FleetSnapshot, type FleetPair } from './core/fleet-snapshot.js';
 import type { AuditQueries, InventoryRow } from './ports.js';
 
-export type FleetStateSource = Pick<AuditQueries, 'inventoryChangesSince' | 'inventoryRowsOf' | 'allInventoryRows' | 'isInventoryOrderCodePoint'>;
+export type FleetStateSource = Pick<AuditQueries, 'inventoryChangesSince' | 'inventoryRowsOf' | 'allInventoryRows'>;
 
 export interface FleetSnapshotLimits {
   /** Pairs kept in memory; a larger fleet turns the snapshot off (0: never use it). */
@@ -114,7 +115,6 @@ export class FleetSnapshotKeeper<E extends FleetPair> {
   }
 
   private async load(tip: ChainTip): Promise<void> {
-    if (this.known === undefined && !(await this.source.isInventoryOrderCodePoint())) return this.turnOff('collation');
     const rows = await this.source.allInventoryRows(this.limits.maxPairs + 1);
     if (rows.length > this.limits.maxPairs) return this.turnOff('too-large');
     const snapshot = new FleetSnapshot<E>();

@@ -175,10 +175,8 @@ export interface AuditQueries {
   inventoryChangesSince(known: ChainTip, upToSeq: number): Promise<InventoryChanges | null>;
   /** The current rows of the given pairs and of every pair of the given clusters. */
   inventoryRowsOf(changes: InventoryChanges): Promise<InventoryRow[]>;
-  /** Up to `limit` rows of the whole fleet, in the inventory's order. */
+  /** Up to `limit` rows of the whole fleet, in the inventory's order (code point, whatever the database's collation). */
   allInventoryRows(limit: number): Promise<InventoryRow[]>;
-  /** Whether the database orders names by code point, as the in-memory fleet snapshot does. */
-  isInventoryOrderCodePoint(): Promise<boolean>;
   /** Every state of one component, on every cluster. */
   statesOfComponent(component: string): Promise<InventoryRow[]>;
   /** The position of the newest row naming a commit, or null if the ledger never saw it. */

@@ -48,7 +48,15 @@ const n = (v: unknown): number => Number(v);
 
 const PROMOTION_KIND_LIST = PROMOTION_KINDS.map((k) => `'${k}'`).join(', ');
 
+/** How the inventory's SQL orders pairs and continues after a cursor. */
+interface PairOrder {
+  orderBy(): PendingQuery<Row[]>;
+  after(cluster: string, component: string): PendingQuery<Row[]>;
+}
+
 export class PgAuditQueries implements AuditQueries {
+  private order: Promise<PairOrder> | undefined;
+
   constructor(private readonly sql: Sql) {}
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
@@ -88,7 +96,8 @@ export class PgAuditQueries implements AuditQueries {
   inventory(q: InventoryQuery): Promise<Page<InventoryRow, { cluster: string; component: string }> & { stageVersions: StageVersions[] }> {
     const { sql } = this;
     return this.run(async () => {
-      const rows = await sql<DbRow[]>`select s.* from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`;
+      const order = await this.pairOrder();
+      const rows = await sql<DbRow[]>`select s.* from component_state s where ${this.inventoryWhere(q, order)} order by ${order.orderBy()} limit ${q.limit + 1}`;
       const result = page(rows.map(toInventoryRow), q.limit, (last) => ({ cluster: last.state.cluster, component: last.state.component }));
       return { ...result, stageVersions: await this.stageVersions(result.items.map((r) => ({ stage: r.stage, component: r.state.component }))) };
     });
@@ -99,11 +108,12 @@ export class PgAuditQueries implements AuditQueries {
     return this.run(async () => {
       // Only the columns a cell shows, as arrays rather than objects and the five yes/no facts as one
       // number: a whole fleet is tens of thousands of rows, and decoding each value costs.
+      const order = await this.pairOrder();
       const rows = await sql`
         select s.cluster, s.component, s.stage, s.desired_version, s.applied_version, s.health,
           coalesce(s.drift = 'Drifted', false)::int + s.is_removed::int * 2 + (s.problem_kind is not null)::int * 4 + (s.desired_at is not null)::int * 8
             + coalesce(s.desired_at is not null and s.applied_at is not null and coalesce(s.applied_hash, '') = s.desired_hash, false)::int * 16
-        from component_state s where ${this.inventoryWhere(q)} order by s.cluster, s.component limit ${q.limit + 1}`.values();
+        from component_state s where ${this.inventoryWhere(q, order)} order by ${order.orderBy()} limit ${q.limit + 1}`.values();
       const cells = rows.map((r): InventoryCell => {
         const flags = r[6] as number;
         return {
@@ -166,27 +176,44 @@ export class PgAuditQueries implements AuditQueries {
 
   allInventoryRows(limit: number): Promise<InventoryRow[]> {
     return this.run(async () => {
-      const rows = await this.sql<DbRow[]>`select s.* from component_state s order by s.cluster, s.component limit ${limit}`;
+      const order = await this.pairOrder();
+      const rows = await this.sql<DbRow[]>`select s.* from component_state s order by ${order.orderBy()} limit ${limit}`;
       return rows.map(toInventoryRow);
     });
   }
 
-  isInventoryOrderCodePoint(): Promise<boolean> {
-    return this.run(async () => {
+  /**
+   * The inventory's order, (cluster, component) by code point whatever the database's collation,
+   * so pages, cursors and the in-memory fleet snapshot agree everywhere. On a database that sorts
+   * by code point already the plain columns are used, which the primary key index serves; on
+   * another (`en_US.UTF-8` ignores hyphens at first) an explicit `collate "C"`, at the price of a
+   * sort. Asked once per process.
+   */
+  private pairOrder(): Promise<PairOrder> {
+    this.order ??= this.run(async () => {
       // to_jsonb: datlocprovider exists from Postgres 15 on; before it, the provider is always libc.
       const [db] = await this.sql<{ collate: string; provider: string | null }[]>`
         select datcollate as collate, to_jsonb(d) ->> 'datlocprovider' as provider from pg_database d where datname = current_database()`;
-      return db !== undefined && (db.provider === null || db.provider === 'c') && ['C', 'POSIX', 'C.UTF-8', 'C.utf8'].includes(db.collate);
+      const isCodePoint = db !== undefined && (db.provider === null || db.provider === 'c') && ['C', 'POSIX', 'C.UTF-8', 'C.utf8'].includes(db.collate);
+      const { sql } = this;
+      const order: PairOrder = isCodePoint
+        ? { orderBy: () => sql`s.cluster, s.component`, after: (cluster, component) => sql`(s.cluster, s.component) > (${cluster}, ${component})` }
+        : { orderBy: () => sql`s.cluster collate "C", s.component collate "C"`, after: (cluster, component) => sql`(s.cluster collate "C", s.component collate "C") > (${cluster}, ${component})` };
+      return order;
+    }).catch((err: unknown) => {
+      this.order = undefined;
+      throw err;
     });
+    return this.order;
   }
 
-  private inventoryWhere(q: InventoryQuery): PendingQuery<Row[]> {
+  private inventoryWhere(q: InventoryQuery, order: PairOrder): PendingQuery<Row[]> {
     const { sql } = this;
     const where: PendingQuery<Row[]>[] = [];
     if (q.cluster !== undefined) where.push(sql`s.cluster = ${q.cluster}`);
     if (q.component !== undefined) where.push(sql`s.component = ${q.component}`);
     if (q.stage !== undefined) where.push(sql`s.stage = ${q.stage}`);
-    if (q.after !== undefined) where.push(sql`(s.cluster, s.component) > (${q.after.cluster}, ${q.after.component})`);
+    if (q.after !== undefined) where.push(order.after(q.after.cluster, q.after.component));
     return and(sql, where);
   }
 

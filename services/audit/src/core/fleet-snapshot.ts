@@ -31,8 +31,8 @@ export interface FleetSelection {
 }
 
 /**
- * The inventory's order. Code-unit comparison: the keeper only uses the snapshot when Postgres
- * sorts names the same way (a C collation; names are DNS labels).
+ * The inventory's order: by code unit, which for names (DNS labels) is code-point order — what
+ * the inventory's SQL asks Postgres for on any collation (`collate "C"` where needed).
  */
 export function comparePairs(a: PairKey, b: PairKey): number {
   if (a.cluster !== b.cluster) return a.cluster < b.cluster ? -1 : 1;

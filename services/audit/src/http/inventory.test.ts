@@ -1,7 +1,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are checked by value */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createDb, type Sql } from '@driftless/db';
 import { createScratchDatabase, type ScratchDatabase } from '@driftless/db/testing';
+import postgres from 'postgres';
 import { POSTGRES_URL } from '@driftless/testkit';
 import type { DriftlessEvent } from '@driftless/contracts';
 import { PgLedgerWriter } from '../adapters/pg-ledger-writer.js';
@@ -319,7 +321,6 @@ describe('the fleet snapshot behind the inventory routes', () => {
       inventoryChangesSince: (known, upTo) => ((calls.changes += 1), queries.inventoryChangesSince(known, upTo)),
       inventoryRowsOf: (changes) => ((calls.rows += 1), queries.inventoryRowsOf(changes)),
       allInventoryRows: (limit) => ((calls.all += 1), queries.allInventoryRows(limit)),
-      isInventoryOrderCodePoint: () => queries.isInventoryOrderCodePoint(),
     };
     const keeper = new FleetSnapshotKeeper(source, toInventoryEntry);
     const first = await queries.ledgerTip();
@@ -343,6 +344,72 @@ describe('the fleet snapshot behind the inventory routes', () => {
       for (const url of ['/v1/inventory?limit=7', '/v1/inventory/matrix?stage=prod', '/v1/inventory?isSkewed=true']) assert.equal(await get(small, url), await get(sqlApp, url));
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('the inventory order on a database whose collation sorts names otherwise', () => {
+  // ICU with punctuation ignored at first ("shifted"), as glibc's en_US.UTF-8 does: "ab" sorts
+  // between "a-b" and "a-c" there, after both by code point.
+  const CLUSTERS = ['ab', 'a-c', 'a0', 'a-b'];
+  const COMPONENTS = ['weba', 'web-b', 'web'];
+  let sql: Sql | undefined;
+  let dropDatabase = async () => {};
+
+  before(async () => {
+    const name = `audit_collation_${Date.now().toString(36)}`;
+    const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
+    try {
+      await admin.unsafe(`create database ${name} template template0 encoding 'UTF8' locale_provider icu icu_locale 'en-US-u-ka-shifted' lc_collate 'C.UTF-8' lc_ctype 'C.UTF-8'`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    sql = createDb(url.toString());
+    dropDatabase = async () => {
+      await sql?.end({ timeout: 1 });
+      const dropper = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
+      await dropper.unsafe(`drop database if exists ${name} with (force)`).finally(() => dropper.end());
+    };
+    await migrateAuditDb(sql);
+    const tick = clock();
+    const list = CLUSTERS.flatMap((cluster) => COMPONENTS.map((component) => events.desiredChanged({ cluster, component, stage: 'prod', version: '1.0.0', commit: commit(1), time: tick() })));
+    await new PgLedgerWriter(sql).write({ events: list, deadLetters: [] });
+  });
+  after(() => dropDatabase());
+
+  it('pages by code point there too, and the fleet snapshot stays on and answers the same', async () => {
+    const db = sql as Sql;
+    const [sorted] = await db<{ names: string }[]>`select string_agg(c, ' ' order by c) as names from unnest(${CLUSTERS}::text[]) as c`;
+    assert.notEqual(sorted?.names, [...CLUSTERS].sort().join(' '), 'the database really sorts otherwise');
+    const queries = new PgAuditQueries(db);
+    const keeper = new FleetSnapshotKeeper(queries, toInventoryEntry);
+    assert.equal(await keeper.catchUp(await queries.ledgerTip()), true);
+    assert.equal(keeper.offReason, undefined);
+
+    const tokens = new PgTokenStore(db);
+    const secret = (await tokens.create('viewer', 'viewer')).secret;
+    const snapshotApp = await buildApp({ queries, tokens });
+    const sqlApp = await buildApp({ queries, tokens, inventoryCache: new InventoryCache({ maxChars: 0, snapshot: { maxPairs: 0 } }) });
+    try {
+      const get = async (app: typeof sqlApp, url: string) => (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${secret}` } })).body;
+      const pairs: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/v1/inventory?limit=5${cursor === null ? '' : `&cursor=${cursor}`}`;
+        const body = await get(sqlApp, url);
+        assert.equal(await get(snapshotApp, url), body, url);
+        const page = JSON.parse(body) as { items: { cluster: string; component: string }[]; nextCursor: string | null };
+        pairs.push(...page.items.map((i) => `${i.cluster}/${i.component}`));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      const expected = [...CLUSTERS].sort().flatMap((c) => [...COMPONENTS].sort().map((x) => `${c}/${x}`));
+      assert.deepEqual(pairs, expected);
+      assert.equal(await get(snapshotApp, '/v1/inventory/matrix'), await get(sqlApp, '/v1/inventory/matrix'));
+    } finally {
+      await snapshotApp.close();
+      await sqlApp.close();
     }
   });
 });
