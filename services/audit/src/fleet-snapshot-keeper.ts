@@ -60,6 +60,12 @@ export class FleetSnapshotKeeper<E extends FleetPair> {
    */
   async catchUp(tip: ChainTip): Promise<boolean> {
     if (this.off !== undefined) return false;
+    if (this.known !== undefined && tip.seq < this.known.seq && !(await this.holdsKnown())) {
+      // The ledger went back (a restore): what the snapshot holds is of a ledger that is gone.
+      this.snapshot = undefined;
+      this.known = undefined;
+      this.wanted = tip;
+    }
     if (this.wanted === undefined || tip.seq > this.wanted.seq || (tip.seq === this.wanted.seq && tip.hash !== this.wanted.hash)) this.wanted = tip;
     let isShared = this.refreshing !== undefined;
     while (this.off === undefined && !this.covers(tip)) {
@@ -74,6 +80,16 @@ export class FleetSnapshotKeeper<E extends FleetPair> {
   /** The snapshot and the tip it reflects at least; valid until the next await. */
   get current(): { snapshot: FleetSnapshot<E>; tip: ChainTip } | undefined {
     return this.snapshot === undefined || this.known === undefined ? undefined : { snapshot: this.snapshot, tip: this.known };
+  }
+
+  /**
+   * Whether the ledger still holds the tip the snapshot reflects. Asked only when a request read
+   * an older tip: usually it read it just before another request's refresh went further, and the
+   * answer is yes; after a restore to an older ledger it is no.
+   */
+  private async holdsKnown(): Promise<boolean> {
+    const known = this.known;
+    return known === undefined || (await this.source.inventoryChangesSince(known, known.seq)) !== null;
   }
 
   private covers(tip: ChainTip): boolean {

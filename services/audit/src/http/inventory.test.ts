@@ -313,6 +313,29 @@ describe('the fleet snapshot behind the inventory routes', () => {
     const tip = await queries.ledgerTip();
     assert.ok(await keeper.catchUp({ seq: tip.seq, hash: 'f'.repeat(64) }));
     assert.equal(keeper.stats.fullLoads, 3);
+    // Back on the real ledger; then an older tip, read just before a refresh went further: the snapshot is newer, nothing to do.
+    assert.ok(await keeper.catchUp(tip));
+    assert.equal(keeper.stats.fullLoads, 4);
+    assert.ok(await keeper.catchUp({ seq: tip.seq - 1, hash: 'e'.repeat(64) }));
+    assert.equal(keeper.stats.fullLoads, 4);
+  });
+
+  it('starts over when the ledger went back to an older tip (a restore)', async () => {
+    let isRestored = false;
+    const source: FleetStateSource = {
+      // After the restore the ledger no longer holds the snapshot's tip.
+      inventoryChangesSince: (known, upTo) => (isRestored && known.seq === upTo ? Promise.resolve(null) : queries.inventoryChangesSince(known, upTo)),
+      inventoryRowsOf: (changes) => queries.inventoryRowsOf(changes),
+      allInventoryRows: (limit) => queries.allInventoryRows(limit),
+    };
+    const keeper = new FleetSnapshotKeeper(source, toInventoryEntry);
+    const tip = await queries.ledgerTip();
+    assert.ok(await keeper.catchUp(tip));
+    isRestored = true;
+    const older = { seq: tip.seq - 3, hash: 'd'.repeat(64) };
+    assert.ok(await keeper.catchUp(older));
+    assert.equal(keeper.stats.fullLoads, 2, 'read everything again');
+    assert.deepEqual(keeper.current?.tip, older);
   });
 
   it('shares one refresh between concurrent requests', async () => {
